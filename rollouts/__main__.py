@@ -1,0 +1,5 @@
+"""`python -m rollouts` is the `rollouts` command."""
+
+from rollouts import commands
+
+raise SystemExit(commands.main())
