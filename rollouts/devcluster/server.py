@@ -72,7 +72,7 @@ async def errors_as_status(request: web.Request, handler: Any) -> web.StreamResp
         response: web.StreamResponse = await handler(request)
     except apierrors.ApiError as exc:
         return fail(exc)
-    except selectors.SelectorError as exc:
+    except (selectors.SelectorError, tables.TableError) as exc:
         return fail(apierrors.bad_request(str(exc)))
     except (asyncio.CancelledError, web.HTTPException, ConnectionResetError):
         raise
