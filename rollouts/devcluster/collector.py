@@ -57,7 +57,9 @@ def _owner_routes(change: store.Change, namespace: str | None) -> Iterator[WorkI
             yield ("finalize", None, ref["uid"])
 
 
-def _delete(sim: Simulation, key: tuple[str, str], obj: dict[str, Any]) -> None:
+def _delete(
+    sim: Simulation, key: tuple[str, str], obj: dict[str, Any], propagation: str = "Background"
+) -> None:
     meta = obj["metadata"]
     if "deletionTimestamp" in meta:
         return
@@ -65,7 +67,7 @@ def _delete(sim: Simulation, key: tuple[str, str], obj: dict[str, Any]) -> None:
         sim.rtype(key),
         namespace=meta.get("namespace"),
         name=meta["name"],
-        propagation="Background",
+        propagation=propagation,
     )
 
 
@@ -108,8 +110,10 @@ def finalize(sim: Simulation, _namespace: str | None, uid: str) -> None:
             _drop_owner(sim, key, obj, uid)
         finalizers.remove("orphan")
     elif "foregroundDeletion" in finalizers:
+        # as the real collector does, dependents with dependents of their own go in the
+        # foreground too, so the owner outlives the whole tree below it
         for key, obj in dependents:
-            _delete(sim, key, obj)
+            _delete(sim, key, obj, propagation="Foreground")
         if any(_blocks(obj, uid) for _, obj in sim.store.dependents(uid)):
             return  # the dependents' deletion re-queues this owner
         finalizers.remove("foregroundDeletion")

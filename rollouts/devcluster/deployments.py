@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 DEPLOY_KEY = ("apps", "deployments")
 HASH_LABEL = "pod-template-hash"
 REVISION = "deployment.kubernetes.io/revision"
+RECHECK_SECONDS = 0.1
 _ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
 JSON = dict[str, Any]
 
@@ -69,6 +70,8 @@ def reconcile(sim: Simulation, namespace: str | None, name: str) -> None:
         sim.store.create(rs_type, _new_replica_set(deploy, owned), namespace=namespace)
         return
     old = [rs for rs in owned if rs is not new_rs]
+    if _sync_new_replica_set(sim, deploy, new_rs, old):
+        return
     if not deploy["spec"].get("paused") and _scale(sim, deploy, new_rs, old):
         return
     _cleanup(sim, deploy, old)
@@ -109,6 +112,28 @@ def _revision(rs: JSON) -> int:
     return int((rs["metadata"].get("annotations") or {}).get(REVISION, "0"))
 
 
+def _sync_new_replica_set(sim: Simulation, deploy: JSON, new_rs: JSON, old: list[JSON]) -> bool:
+    """The new ReplicaSet follows its Deployment's minReadySeconds, and on a rollback (an old
+    template again) it becomes the newest revision, so that revisionHistoryLimit keeps it."""
+    patch: JSON = {}
+    newest = max((_revision(rs) for rs in old), default=0)
+    if _revision(new_rs) <= newest:
+        patch["metadata"] = {"annotations": {REVISION: str(newest + 1)}}
+    min_ready = deploy["spec"].get("minReadySeconds", 0)
+    if new_rs["spec"].get("minReadySeconds", 0) != min_ready:
+        patch["spec"] = {"minReadySeconds": min_ready}
+    if not patch:
+        return False
+    sim.store.patch(
+        sim.rtype(replicasets.RS_KEY),
+        namespace=new_rs["metadata"]["namespace"],
+        name=new_rs["metadata"]["name"],
+        patch_type=store.MERGE_PATCH,
+        patch=patch,
+    )
+    return True
+
+
 def _set_replicas(sim: Simulation, rs: JSON, replicas: int) -> bool:
     if rs["spec"].get("replicas") == replicas:
         return False
@@ -136,6 +161,8 @@ def _scale(sim: Simulation, deploy: JSON, new_rs: JSON, old: list[JSON]) -> bool
             return True
         if any((rs.get("status") or {}).get("replicas") for rs in old):
             return False
+        if _old_pods_left(sim, deploy, old):
+            return False
         return _set_replicas(sim, new_rs, replicas)
     rolling = strategy.get("rollingUpdate") or {}
     surge = resolve(rolling.get("maxSurge", "25%"), replicas, round_up=True)
@@ -160,6 +187,19 @@ def _scale(sim: Simulation, deploy: JSON, new_rs: JSON, old: list[JSON]) -> bool
             removable -= min(cut, _available(rs))
             changed = _set_replicas(sim, rs, current - cut) or changed
     return changed
+
+
+def _old_pods_left(sim: Simulation, deploy: JSON, old: list[JSON]) -> bool:
+    """Recreate waits until the old pods are gone, terminating ones included; their deletion
+    does not change any ReplicaSet's status, so look again shortly."""
+    pod_type = sim.rtype(store.PODS_KEY)
+    pods = sim.store.list(pod_type, deploy["metadata"]["namespace"])
+    if not any(replicasets.owned_by(pod, rs) for pod in pods for rs in old):
+        return False
+    sim.after(
+        RECHECK_SECONDS, ("deployment", deploy["metadata"]["namespace"], deploy["metadata"]["name"])
+    )
+    return True
 
 
 def _cleanup(sim: Simulation, deploy: JSON, old: list[JSON]) -> None:
