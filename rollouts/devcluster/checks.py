@@ -77,9 +77,9 @@ def _selector(spec: JSON) -> Errors:
     return []
 
 
-def _go_map(labels: dict[str, str]) -> str:
+def _go_map(labels: dict[str, str]) -> fielderrors.GoLiteral:
     inner = ", ".join(f'"{k}":"{v}"' for k, v in sorted(labels.items()))
-    return f"map[string]string{{{inner}}}"
+    return fielderrors.GoLiteral(f"map[string]string{{{inner}}}")
 
 
 def _workload(obj: JSON, current: JSON | None) -> Errors:

@@ -59,8 +59,16 @@ _HEADS = {
 }
 
 
+class GoLiteral(str):
+    """A value already written as Go prints it (`map[string]string{...}`): shown bare."""
+
+    __slots__ = ()
+
+
 def _show(value: Any) -> str:
     """Render a value as Go's %#v would for the JSON types: strings quoted, others bare."""
+    if isinstance(value, GoLiteral):
+        return str(value)
     if isinstance(value, str):
         return json.dumps(value)
     if isinstance(value, bool):

@@ -439,11 +439,6 @@ def test_the_built_in_kinds_get_the_apiservers_defaults(objects):
             'Deployment.apps "web" is invalid: spec.template.metadata.labels: Invalid value: '
             'map[string]string{"app":"web"}: `selector` does not match template `labels`',
             id="selector-not-matching-labels",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="checks.py hands the Go map literal to fielderrors as a str, which quotes "
-                "it; the apiserver prints a map value bare (%#v)",
-            ),
         ),
         pytest.param(
             {"replicas": -1},
