@@ -425,8 +425,8 @@ class Store:
                 rtype.group,
                 [checks.forbidden_finalizers(added)],
             )
-        if subresource is None:
-            new = self._admit(rtype, new, current, options)
+        # the whole object is admitted on every write, /status included, as the apiserver does
+        new = self._admit(rtype, new, current, options)
         new = lifecycle.bump_generation(rtype, current, new)
         if lifecycle.same_content(current, new) or options.dry_run:
             return new if options.dry_run else current

@@ -688,3 +688,17 @@ def test_junctor_branches_may_not_declare_types():
         "spec.versions[0].schema.openAPIV3Schema.anyOf[0].type: Forbidden: must be empty to be "
         "structural"
     ]
+
+
+def test_int_or_string_written_as_any_of_is_structural():
+    schema = {
+        "type": "object",
+        "properties": {
+            "maxSurge": {
+                "x-kubernetes-int-or-string": True,
+                "anyOf": [{"type": "integer"}, {"type": "string"}],
+            }
+        },
+    }
+
+    assert structural_problems(schema) == []
