@@ -61,7 +61,12 @@ def reconcile(sim: Simulation, namespace: str | None, name: str) -> None:
     if deploy is None or "deletionTimestamp" in deploy["metadata"]:
         return
     deploy = {**deploy, "apiVersion": "apps/v1", "kind": "Deployment"}
-    owned = [rs for rs in sim.store.list(rs_type, namespace) if replicasets.owned_by(rs, deploy)]
+    # the owner index, not a namespace-wide list: cost stays flat as Deployments add up
+    owned = [
+        rs
+        for key, rs in sim.store.dependents(deploy["metadata"]["uid"])
+        if key == replicasets.RS_KEY and replicasets.owned_by(rs, deploy)
+    ]
     template = deploy["spec"]["template"]
     new_rs = next(
         (rs for rs in owned if _template_without_hash(rs["spec"]["template"]) == template), None
