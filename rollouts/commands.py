@@ -33,6 +33,12 @@ def _devcluster(args: argparse.Namespace) -> int:
     return 0
 
 
+def _controller(args: argparse.Namespace) -> int:
+    from rollouts.controller import main as controller
+
+    return controller.run(args)
+
+
 def _demo(args: argparse.Namespace) -> int:
     from rollouts import demo
 
@@ -65,6 +71,15 @@ def parser() -> argparse.ArgumentParser:
     )
     dev.add_argument("--crds", metavar="DIR", help="CRDs to install at start (default: crds/)")
     dev.set_defaults(run=_devcluster)
+    ctl = sub.add_parser(
+        "controller",
+        help="run the rollouts controller",
+        description="Watch Rollouts and reconcile them (kopf-based).",
+    )
+    from rollouts.controller import options
+
+    options.add_arguments(ctl)
+    ctl.set_defaults(run=_controller)
     show = sub.add_parser("demo", help="run the demo on devcluster (no real cluster needed)")
     show.add_argument(
         "--serve", action="store_true", help="keep devcluster serving afterwards, for kubectl"

@@ -1,0 +1,1 @@
+"""I/O only: each module implements one Protocol from rollouts.ports."""

@@ -1,0 +1,200 @@
+"""KubeCluster: the controller's writes, through the kubernetes client (ports.Cluster).
+
+Every write names its patch type (the client would otherwise guess), answers are applied to
+the caches at once, 404 becomes errors.NotFound and 409 errors.Conflict. Creates are
+idempotent: AlreadyExists means an earlier pass already did it.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from kubernetes import client
+
+from rollouts import errors
+from rollouts.adapters import cache
+from rollouts.core import observed as obs
+from rollouts.model import refs
+
+MERGE = "application/merge-patch+json"
+STRATEGIC = "application/strategic-merge-patch+json"
+
+# The verbs this adapter uses, for deploy/rbac.yaml (checked by a contract test).
+REQUIRED_RULES = (
+    ("apps", "replicasets", ("create", "patch", "delete")),
+    ("", "services", ("patch",)),
+    (refs.GROUP, "rollouts/status", ("patch",)),
+)
+
+
+def raw(body: Mapping[str, Any]) -> Any:
+    """A plain JSON body for the client, whose signatures name its generated models."""
+    return dict(body)
+
+
+def call(request: Callable[[], Any]) -> dict[str, Any] | None:
+    """Run one API request for its raw JSON answer, mapping errors to ours."""
+    try:
+        response = request()
+    except client.ApiException as exc:
+        if exc.status == 404:
+            raise errors.NotFound(str(exc.reason)) from exc
+        if exc.status == 409:
+            raise errors.Conflict(_message(exc)) from exc
+        raise errors.ClusterError(f"{exc.status} {_message(exc)}") from exc
+    data = getattr(response, "data", b"")
+    return json.loads(data) if data else None
+
+
+def _message(exc: client.ApiException) -> str:
+    try:
+        return str(json.loads(exc.body or "{}").get("message") or exc.reason)
+    except ValueError:
+        return str(exc.reason)
+
+
+class KubeCluster:
+    """Implements ports.Cluster."""
+
+    def __init__(self, api: client.ApiClient, caches: cache.Caches) -> None:
+        self.apps = client.AppsV1Api(api)
+        self.core = client.CoreV1Api(api)
+        self.custom = client.CustomObjectsApi(api)
+        self.caches = caches
+
+    def _seen(self, target: cache.ObjectCache, body: Mapping[str, Any] | None) -> None:
+        if body is not None:
+            target.apply("MODIFIED", body)
+
+    def create_replica_set(self, namespace: str, body: Mapping[str, Any]) -> None:
+        try:
+            created = call(
+                lambda: self.apps.create_namespaced_replica_set(
+                    namespace, raw(body), _preload_content=False
+                )
+            )
+        except errors.Conflict:
+            return  # created by an earlier pass; the watch has or will have it
+        self._seen(self.caches.replica_sets, created)
+
+    def _patch_replica_set(self, namespace: str, name: str, patch: Mapping[str, Any]) -> None:
+        patched = call(
+            lambda: self.apps.patch_namespaced_replica_set(
+                name, namespace, raw(patch), _content_type=MERGE, _preload_content=False
+            )
+        )
+        self._seen(self.caches.replica_sets, patched)
+
+    def scale_replica_set(
+        self, namespace: str, name: str, *, replicas: int, desired_replicas: int
+    ) -> None:
+        self._patch_replica_set(
+            namespace,
+            name,
+            {
+                "metadata": {"annotations": {obs.DESIRED_REPLICAS: str(desired_replicas)}},
+                "spec": {"replicas": replicas},
+            },
+        )
+
+    def set_scale_down_deadline(
+        self, namespace: str, name: str, deadline: datetime.datetime | None
+    ) -> None:
+        value = (
+            None
+            if deadline is None
+            else deadline.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        )
+        self._patch_replica_set(
+            namespace, name, {"metadata": {"annotations": {obs.SCALE_DOWN_DEADLINE: value}}}
+        )
+
+    def delete_replica_set(self, namespace: str, name: str) -> None:
+        try:
+            call(
+                lambda: self.apps.delete_namespaced_replica_set(
+                    name, namespace, propagation_policy="Background", _preload_content=False
+                )
+            )
+        except errors.NotFound:
+            return
+
+    def switch_service(
+        self, namespace: str, name: str, *, pod_hash: str, rollout_name: str, adopt: bool
+    ) -> None:
+        patch: dict[str, Any] = {"spec": {"selector": {obs.HASH_LABEL: pod_hash}}}
+        if adopt:
+            patch["metadata"] = {"annotations": {obs.MANAGED_BY: rollout_name}}
+        patched = call(
+            lambda: self.core.patch_namespaced_service(
+                name, namespace, patch, _content_type=STRATEGIC, _preload_content=False
+            )
+        )
+        self._seen(self.caches.services, patched)
+
+    def patch_rollout_status(
+        self, namespace: str, name: str, status: Mapping[str, Any], *, resource_version: str
+    ) -> Mapping[str, Any]:
+        body = {"metadata": {"resourceVersion": resource_version}, "status": status}
+        patched = call(
+            lambda: self.custom.patch_namespaced_custom_object_status(
+                refs.GROUP,
+                refs.VERSION,
+                namespace,
+                "rollouts",
+                name,
+                body,
+                _content_type=MERGE,
+                _preload_content=False,
+            )
+        )
+        self._seen(self.caches.rollouts, patched)
+        return patched or {}
+
+
+class EventRecorder:
+    """Implements ports.Recorder with core/v1 Events, as `kubectl describe` shows them."""
+
+    def __init__(self, api: client.ApiClient, component: str = "rollouts-controller") -> None:
+        self.core = client.CoreV1Api(api)
+        self.component = component
+
+    def event(self, ref: refs.ObjectRef, event: Any) -> None:
+        now = datetime.datetime.now(datetime.UTC)
+        stamp = now.strftime("%Y-%m-%dT%H:%M:%SZ")
+        body = {
+            # named as client-go's recorders name them: <object>.<hex nanoseconds>
+            "metadata": {"name": f"{ref.name}.{time.time_ns():x}", "namespace": ref.namespace},
+            "involvedObject": {
+                "apiVersion": ref.api_version,
+                "kind": ref.kind,
+                "name": ref.name,
+                "namespace": ref.namespace,
+                "uid": ref.uid,
+            },
+            "reason": event.reason,
+            "message": event.message,
+            "type": event.type,
+            "firstTimestamp": stamp,
+            "lastTimestamp": stamp,
+            "count": 1,
+            "source": {"component": self.component},
+            "reportingComponent": self.component,
+            "reportingInstance": self.component,
+        }
+        call(
+            lambda: self.core.create_namespaced_event(
+                ref.namespace, raw(body), _preload_content=False
+            )
+        )
+
+
+class SystemClock:
+    """Implements ports.Clock."""
+
+    def now(self) -> datetime.datetime:
+        return datetime.datetime.now(datetime.UTC)

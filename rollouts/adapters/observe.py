@@ -1,0 +1,142 @@
+"""CachedObserver: the Observed snapshot of a Rollout, read from the watch-fed caches.
+
+A referenced Service or stable Ingress that does not exist, or does not fit the Rollout, is a
+SpecError (Argo's InvalidSpec), so the Rollout says so instead of acting half-blind.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+from typing import Any
+
+from rollouts import errors, model
+from rollouts.adapters import cache, nginx
+from rollouts.core import observed as obs
+
+CANARY = "spec.strategy.canary"
+
+
+def _deadline(value: Any) -> datetime.datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def to_replica_set_state(body: Mapping[str, Any]) -> obs.ReplicaSetState:
+    """The fields of a ReplicaSet the planner reads."""
+    meta, spec, status = body["metadata"], body.get("spec") or {}, body.get("status") or {}
+    labels = meta.get("labels") or {}
+    annotations = meta.get("annotations") or {}
+    template = dict(spec.get("template") or {})
+    template_meta = dict(template.get("metadata") or {})
+    template_meta["labels"] = {
+        k: v for k, v in (template_meta.get("labels") or {}).items() if k != obs.HASH_LABEL
+    }
+    template["metadata"] = template_meta
+    revision = str(annotations.get(obs.REVISION, "0"))
+    return obs.ReplicaSetState(
+        name=meta["name"],
+        pod_hash=str(labels.get(obs.HASH_LABEL, "")),
+        spec_replicas=int(spec.get("replicas", 1)),
+        replicas=int(status.get("replicas", 0)),
+        ready=int(status.get("readyReplicas", 0)),
+        available=int(status.get("availableReplicas", 0)),
+        revision=int(revision) if revision.isdigit() else 0,
+        created=str(meta.get("creationTimestamp", "")),
+        scale_down_deadline=_deadline(annotations.get(obs.SCALE_DOWN_DEADLINE)),
+        template=template,
+        deleting="deletionTimestamp" in meta,
+    )
+
+
+class CachedObserver:
+    """Implements ports.Observer over the controller's caches."""
+
+    def __init__(self, caches: cache.Caches) -> None:
+        self.caches = caches
+
+    def get_rollout(self, namespace: str, name: str) -> Mapping[str, Any] | None:
+        return self.caches.rollouts.get(namespace, name)
+
+    def observe(self, rollout: model.Rollout) -> obs.Observed:
+        replica_sets = tuple(
+            to_replica_set_state(rs)
+            for rs in self.caches.replica_sets.owned_by(rollout.uid)
+            if any(
+                r.get("controller") and r.get("uid") == rollout.uid
+                for r in rs["metadata"].get("ownerReferences") or ()
+            )
+        )
+        strategy = rollout.canary
+        if strategy is None:
+            return obs.Observed(replica_sets=replica_sets)
+        services = {
+            name: self._service(rollout, name, field)
+            for name, field in (
+                (strategy.stable_service, "stableService"),
+                (strategy.canary_service, "canaryService"),
+            )
+            if name
+        }
+        ingresses, weight = self._ingresses(rollout, strategy)
+        return obs.Observed(
+            replica_sets=replica_sets,
+            services=services,
+            stable_ingresses=ingresses,
+            canary_weight=weight,
+        )
+
+    def _service(self, rollout: model.Rollout, name: str, field: str) -> obs.ServiceState:
+        body = self.caches.services.get(rollout.namespace, name)
+        if body is None:
+            raise errors.SpecError(
+                f"{CANARY}.{field}", f'Invalid value: "{name}": services "{name}" not found'
+            )
+        meta = body["metadata"]
+        managed_by = (meta.get("annotations") or {}).get(obs.MANAGED_BY)
+        if managed_by and managed_by != rollout.name:
+            raise errors.SpecError(
+                f"{CANARY}.{field}", f'Service "{name}" is managed by another Rollout'
+            )
+        selector = dict((body.get("spec") or {}).get("selector") or {})
+        labels = ((rollout.spec.template.get("metadata") or {}).get("labels")) or {}
+        for key, value in selector.items():
+            if key != obs.HASH_LABEL and labels.get(key) != value:
+                raise errors.SpecError(
+                    f"{CANARY}.{field}", f'Service "{name}" has unmatch label "{key}" in rollout'
+                )
+        return obs.ServiceState(name=name, selector=selector, managed_by=managed_by)
+
+    def _ingresses(
+        self, rollout: model.Rollout, strategy: model.CanaryStrategy
+    ) -> tuple[dict[str, Mapping[str, Any] | None], int | None]:
+        routing = strategy.traffic_routing
+        if routing is None or routing.nginx is None:
+            return {}, None
+        found: dict[str, Mapping[str, Any] | None] = {}
+        weight = None
+        for name in routing.nginx.stable_ingresses:
+            field = f"{CANARY}.trafficRouting.nginx.stableIngress"
+            body = self.caches.ingresses.get(rollout.namespace, name)
+            if body is None:
+                raise errors.SpecError(
+                    field,
+                    f'Invalid value: "{name}": ingresses.networking.k8s.io "{name}" not found',
+                )
+            if not nginx.stable_ingress_has_service(body, str(strategy.stable_service)):
+                raise errors.SpecError(
+                    field,
+                    f"ingress `{name}` has no rules using service "
+                    f"{strategy.stable_service} backend",
+                )
+            found[name] = body
+            canary = self.caches.ingresses.get(
+                rollout.namespace, nginx.canary_ingress_name(rollout.name, name)
+            )
+            if canary is not None and weight is None:
+                weight = nginx.read_weight(canary, routing.nginx.annotation_prefix)
+        return found, weight

@@ -1,0 +1,1 @@
+"""The controller process: kopf watches feed caches and a work queue; workers reconcile."""

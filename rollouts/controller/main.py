@@ -1,0 +1,138 @@
+"""`rollouts controller`: watch Rollouts and what they own, reconcile them, one key at a time.
+
+kopf runs the watches (with its reconnects, backoff and liveness probe); every event lands in a
+cache and enqueues the owning Rollout's key on one de-duplicating, delayed work queue; a few
+workers reconcile, only while this replica holds the leader Lease.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+import kopf
+from kubernetes import client, config
+
+from rollouts import logs, ports
+from rollouts.adapters import cache, kube, nginx, observe
+from rollouts.controller import leader, metrics, options, runtime
+
+LEASE_NAME = "rollouts-controller"
+
+
+def build_runtime(api: client.ApiClient) -> runtime.Runtime:
+    caches = cache.Caches()
+    io = ports.Ports(
+        cluster=kube.KubeCluster(api, caches),
+        observer=observe.CachedObserver(caches),
+        router=nginx.NginxRouter(api, caches.ingresses),
+        recorder=kube.EventRecorder(api),
+        clock=kube.SystemClock(),
+    )
+    return runtime.Runtime(caches=caches, io=io)
+
+
+def register(registry: kopf.OperatorRegistry, rt: runtime.Runtime) -> None:
+    """Route every watch event to the caches and the queue; no handler holds domain logic."""
+
+    def on(group: str, version: str, plural: str, feed: Any) -> None:
+        @kopf.on.event(group, version, plural, registry=registry)
+        def _event(**kwargs: Any) -> None:
+            event = kwargs["event"]
+            feed(event.get("type"), event["object"])
+
+    on("argoproj.io", "v1alpha1", "rollouts", rt.on_rollout)
+    on(
+        "apps",
+        "v1",
+        "replicasets",
+        lambda kind, body: rt.on_owned(rt.caches.replica_sets, kind, body),
+    )
+    on("", "v1", "services", lambda kind, body: rt.on_referenced(rt.caches.services, kind, body))
+    on(
+        "networking.k8s.io",
+        "v1",
+        "ingresses",
+        lambda kind, body: rt.on_referenced(rt.caches.ingresses, kind, body),
+    )
+
+
+def connection_info(configuration: client.Configuration) -> kopf.ConnectionInfo:
+    """kopf's credentials, from the same configuration as our kubernetes client."""
+    header = configuration.get_api_key_with_prefix(
+        "BearerToken"
+    ) or configuration.get_api_key_with_prefix("authorization")
+    parts = header.split(" ", 1) if header else []
+    scheme, token = (parts[0], parts[1]) if len(parts) == 2 else (None, parts[0] if parts else None)
+    return kopf.ConnectionInfo(
+        server=configuration.host,
+        ca_path=configuration.ssl_ca_cert,
+        insecure=not configuration.verify_ssl,
+        username=configuration.username or None,
+        password=configuration.password or None,
+        scheme=scheme,
+        token=token,
+        certificate_path=configuration.cert_file,
+        private_key_path=configuration.key_file,
+    )
+
+
+def _api_client(kubeconfig: str | None) -> client.ApiClient:
+    configuration = client.Configuration()
+    try:
+        config.load_kube_config(
+            config_file=kubeconfig,  # type: ignore[no-untyped-call]
+            client_configuration=configuration,
+        )
+    except config.ConfigException:
+        config.load_incluster_config(client_configuration=configuration)  # type: ignore[no-untyped-call]
+    configuration.connection_pool_maxsize = 32
+    return client.ApiClient(configuration)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the controller until interrupted."""
+    logs.configure(args.log_format)
+    api = _api_client(args.kubeconfig)
+    rt = build_runtime(api)
+    registry = kopf.OperatorRegistry()
+    register(registry, rt)
+    elector = leader.LeaseElector(api, namespace=args.lease_namespace, name=LEASE_NAME)
+    tasks: list[asyncio.Task[Any]] = []
+
+    @kopf.on.login(registry=registry)
+    def _login(**_: Any) -> kopf.ConnectionInfo:
+        return connection_info(api.configuration)
+
+    @kopf.on.startup(registry=registry)
+    async def _start(settings: kopf.OperatorSettings, **_: Any) -> None:
+        settings.posting.level = logging.WARNING
+        settings.watching.server_timeout = 300
+        tasks.append(asyncio.create_task(elector.run()))
+        tasks.extend(asyncio.create_task(rt.worker(elector.leading)) for _ in range(args.workers))
+        if args.metrics_port:
+            await metrics.serve(rt.stats, args.metrics_port)
+
+    @kopf.on.cleanup(registry=registry)
+    async def _stop(**_: Any) -> None:
+        for task in tasks:
+            task.cancel()
+
+    liveness = f"http://0.0.0.0:{args.health_port}/healthz" if args.health_port else None
+    kopf.run(
+        registry=registry,
+        standalone=True,
+        clusterwide=args.namespace is None,
+        namespaces=[args.namespace] if args.namespace else (),
+        liveness_endpoint=liveness,
+    )
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="rollouts controller")
+    options.add_arguments(parser)
+    return run(parser.parse_args(argv))

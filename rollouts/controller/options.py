@@ -1,0 +1,44 @@
+"""The controller's command-line options (kept apart so `rollouts --help` stays light)."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--kubeconfig",
+        metavar="PATH",
+        help="kubeconfig to use (default: $KUBECONFIG, then in-cluster)",
+    )
+    parser.add_argument(
+        "--namespace", metavar="NS", help="watch one namespace only (default: all namespaces)"
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=4,
+        metavar="N",
+        help="Rollouts reconciled at once (default 4)",
+    )
+    parser.add_argument("--log-format", choices=("json", "console"), default="console")
+    parser.add_argument(
+        "--metrics-port",
+        type=int,
+        default=8090,
+        metavar="P",
+        help="serve Prometheus metrics on this port (0: off; default 8090)",
+    )
+    parser.add_argument(
+        "--health-port",
+        type=int,
+        default=8080,
+        metavar="P",
+        help="serve /healthz on this port (0: off; default 8080)",
+    )
+    parser.add_argument(
+        "--lease-namespace",
+        default="default",
+        metavar="NS",
+        help="namespace of the leader-election Lease (default: default)",
+    )

@@ -1,0 +1,74 @@
+"""What a plan asks the executor to do: actions, events and the status to record (values)."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+from collections.abc import Mapping
+from typing import Any
+
+
+@dataclasses.dataclass(frozen=True)
+class CreateReplicaSet:
+    body: Mapping[str, Any]
+
+
+@dataclasses.dataclass(frozen=True)
+class ScaleReplicaSet:
+    name: str
+    replicas: int
+    previous: int
+    revision: int
+    desired_replicas: int  # the Rollout's spec.replicas, recorded on the ReplicaSet
+
+
+@dataclasses.dataclass(frozen=True)
+class SetScaleDownDeadline:
+    name: str
+    deadline: datetime.datetime | None  # None removes the annotation
+
+
+@dataclasses.dataclass(frozen=True)
+class DeleteReplicaSet:
+    name: str
+
+
+@dataclasses.dataclass(frozen=True)
+class SwitchService:
+    name: str
+    pod_hash: str
+    previous: str | None
+    adopt: bool  # first time: also annotate the Service as managed by this Rollout
+
+
+@dataclasses.dataclass(frozen=True)
+class SetCanaryWeight:
+    weight: int
+    previous: int | None
+
+
+Action = (
+    CreateReplicaSet
+    | ScaleReplicaSet
+    | SetScaleDownDeadline
+    | DeleteReplicaSet
+    | SwitchService
+    | SetCanaryWeight
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class Event:
+    reason: str
+    message: str
+    type: str = "Normal"  # or "Warning"
+
+
+@dataclasses.dataclass(frozen=True)
+class Plan:
+    """The decision for one reconcile: act in order, then record `status` if it changed."""
+
+    actions: tuple[Action, ...] = ()
+    status: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    events: tuple[Event, ...] = ()
+    requeue_after: float | None = None

@@ -1,0 +1,54 @@
+"""Observed: the snapshot of the cluster the planner decides from (pure values)."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+from collections.abc import Mapping
+from typing import Any
+
+HASH_LABEL = "rollouts-pod-template-hash"
+REVISION = "rollout.argoproj.io/revision"
+DESIRED_REPLICAS = "rollout.argoproj.io/desired-replicas"
+SCALE_DOWN_DEADLINE = "scale-down-deadline"
+MANAGED_BY = "argo-rollouts.argoproj.io/managed-by-rollouts"
+
+
+@dataclasses.dataclass(frozen=True)
+class ReplicaSetState:
+    """A ReplicaSet owned by the Rollout: only the fields decisions need."""
+
+    name: str
+    pod_hash: str
+    spec_replicas: int
+    replicas: int = 0
+    ready: int = 0
+    available: int = 0
+    revision: int = 0
+    created: str = ""
+    scale_down_deadline: datetime.datetime | None = None
+    template: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    deleting: bool = False
+
+
+@dataclasses.dataclass(frozen=True)
+class ServiceState:
+    name: str
+    selector: Mapping[str, str]
+    managed_by: str | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class Observed:
+    """What the cluster holds for one Rollout, read before planning."""
+
+    replica_sets: tuple[ReplicaSetState, ...] = ()
+    services: Mapping[str, ServiceState | None] = dataclasses.field(default_factory=dict)
+    # stable Ingress name → the Ingress body, or None when it does not exist
+    stable_ingresses: Mapping[str, Mapping[str, Any] | None] = dataclasses.field(
+        default_factory=dict
+    )
+    canary_weight: int | None = None  # read back from the traffic router
+
+    def replica_set(self, pod_hash: str) -> ReplicaSetState | None:
+        return next((rs for rs in self.replica_sets if rs.pod_hash == pod_hash), None)

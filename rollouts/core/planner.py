@@ -1,0 +1,189 @@
+"""plan_rollout(rollout, observed, now) -> Plan: the single entry point of the decisions.
+
+Pure: the same inputs always give the same plan, and re-planning after a plan was applied
+gives no actions (the plan's targets are already the observed state).
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from rollouts import model
+from rollouts.core import actions, canary, hashing, progress, status
+from rollouts.core.observed import Observed, ReplicaSetState
+from rollouts.model import conditions as c
+
+BLUE_GREEN_UNSUPPORTED = (
+    "spec.strategy.blueGreen: the blue-green strategy is parsed and validated, but this "
+    "controller version drives canary Rollouts only"
+)
+
+
+def plan_rollout(
+    rollout: model.Rollout, observed: Observed, now: datetime.datetime
+) -> actions.Plan:
+    """Decide one reconcile of `rollout` from what the cluster holds."""
+    strategy = rollout.canary
+    if strategy is None:
+        return actions.Plan(
+            status=status.invalid_spec_status(
+                generation=rollout.generation,
+                existing=rollout.status.conditions,
+                message=f'The Rollout "{rollout.name}" is invalid: {BLUE_GREEN_UNSUPPORTED}',
+                now=now,
+            )
+        )
+    pod_hash = hashing.compute_pod_template_hash(
+        rollout.spec.template, rollout.status.collision_count
+    )
+    step_hash = hashing.compute_step_hash(strategy.raw_steps)
+    state = canary.CanaryPass(
+        rollout=rollout,
+        strategy=strategy,
+        observed=observed,
+        now=now,
+        progress=progress.compute_progress(
+            rollout, pod_hash=pod_hash, step_hash=step_hash, now=now
+        ),
+    )
+    _announce_intents(state)
+    if state.new_rs is None:
+        _create_new_replica_set(state)
+    targets = canary.compute_targets(state, canary.desired_weight(state))
+    canary.plan_scaling(state, targets)
+    canary.plan_old_replica_sets(state)
+    canary.plan_abort_scale_down(state)
+    canary.plan_services(state)
+    canary.plan_traffic(state)
+    canary.plan_step(state, targets)
+    canary.plan_promotion(state)
+    canary.plan_history(state)
+    return _finish(state)
+
+
+def _announce_intents(state: canary.CanaryPass) -> None:
+    p, old = state.progress, state.rollout.status
+    if p.abort and old.aborted_at is None:
+        new_rs = state.observed.replica_set(p.pod_hash)
+        revision = new_rs.revision if new_rs else 0
+        state.event(c.EVENT_ABORTED, f"Rollout aborted update to revision {revision}", "Warning")
+    if old.controller_pause and not old.pause_conditions and p.controller_pause:
+        state.event(c.EVENT_RESUMED, "Rollout is resumed")
+
+
+def _create_new_replica_set(state: canary.CanaryPass) -> None:
+    p = state.progress
+    revision = canary.new_revision(state.observed)
+    size = state.replicas if p.promoted else 0
+    body = canary.build_replica_set(
+        state.rollout, pod_hash=p.pod_hash, revision=revision, replicas=size
+    )
+    name = body["metadata"]["name"]
+    state.actions.append(actions.CreateReplicaSet(body))
+    state.created = ReplicaSetState(
+        name=name, pod_hash=p.pod_hash, spec_replicas=size, revision=revision
+    )
+    state.event(c.EVENT_NEW_RS, f"Created ReplicaSet {name} (revision {revision})")
+    if not p.promoted:
+        state.event(
+            c.EVENT_NOT_COMPLETED,
+            f"Rollout not completed, started update to revision {revision} ({p.pod_hash})",
+        )
+
+
+def _recorded_weight(state: canary.CanaryPass) -> int:
+    for action in state.actions:
+        if isinstance(action, actions.SetCanaryWeight):
+            return action.weight
+    return state.observed.canary_weight or 0
+
+
+def _progressed(state: canary.CanaryPass, counts: dict[str, int]) -> bool:
+    old = state.rollout.status
+    raw = old.raw
+    return (
+        state.created is not None
+        or counts["updatedReplicas"] != raw.get("updatedReplicas", 0)
+        or counts["availableReplicas"] > raw.get("availableReplicas", 0)
+        or counts["readyReplicas"] > raw.get("readyReplicas", 0)
+        or state.progress.stable_hash != old.stable_rs
+        or state.progress.index != old.current_step_index
+        or state.progress.step_hash != old.current_step_hash
+    )
+
+
+def _waiting_at_pause(state: canary.CanaryPass) -> bool:
+    p = state.progress
+    if p.pause_conditions:
+        return True
+    canary_steps = state.strategy.steps
+    return (
+        p.index is not None
+        and p.index < len(canary_steps)
+        and isinstance(canary_steps[p.index], model.Pause)
+    )
+
+
+def _finish(state: canary.CanaryPass) -> actions.Plan:
+    rollout, p = state.rollout, state.progress
+    counts = status.replica_counts(rollout, state.observed, p.pod_hash)
+    conds, timed_out = status.compute_conditions(
+        rollout,
+        p,
+        new_rs=state.new_rs,
+        counts=counts,
+        now=state.now,
+        created=state.created is not None,
+        progressed=_progressed(state, counts),
+        waiting=_waiting_at_pause(state),
+    )
+    if timed_out and rollout.spec.progress_deadline_abort and not p.abort:
+        p.abort = True  # acted on in the next pass, which scales back to stable
+        state.after(canary.IMMEDIATELY)
+    phase, message = status.compute_phase(rollout, p, conds, counts, routed=state.routed)
+    doc = _status_document(state, counts, conds, phase, message)
+    if not timed_out and not p.abort and phase == "Progressing" and not _waiting_at_pause(state):
+        state.after(rollout.spec.progress_deadline_seconds)
+    return actions.Plan(
+        actions=tuple(state.actions),
+        status=doc,
+        events=tuple(p.events),
+        requeue_after=min(state.requeue) if state.requeue else None,
+    )
+
+
+def _status_document(
+    state: canary.CanaryPass,
+    counts: dict[str, int],
+    conds: tuple[model.Condition, ...],
+    phase: str,
+    message: str,
+) -> dict[str, Any]:
+    rollout, p = state.rollout, state.progress
+    doc: dict[str, Any] = {
+        "observedGeneration": str(rollout.generation),
+        "currentPodHash": p.pod_hash,
+        "stableRS": p.stable_hash,
+        "currentStepHash": p.step_hash,
+        "currentStepIndex": p.index,
+        "pauseConditions": [
+            {"reason": pc.reason, "startTime": status.stamp(pc.start_time)}
+            for pc in p.pause_conditions
+        ]
+        or None,
+        "controllerPause": p.controller_pause or None,
+        "abort": p.abort or None,
+        "abortedAt": p.aborted_at,
+        "promoteFull": p.promote_full or None,
+        **counts,
+        "selector": status.format_selector(rollout.spec.selector),
+        "conditions": [cond.to_json() for cond in conds],
+        "phase": phase,
+        "message": message,
+    }
+    if state.routed:
+        doc["canary"] = {
+            "weights": status.canary_weights(state.strategy, p, _recorded_weight(state))
+        }
+    return doc

@@ -1,0 +1,282 @@
+"""The Rollout status a canary pass records: counts, conditions, phase and message.
+
+Phase and message follow Argo's algorithm (§1.5) in order, first match wins, so Argo CD's
+health check shows what Argo Rollouts would: InvalidSpec and aborts are Degraded, pauses are
+Paused, anything unfinished is Progressing with the reason, else Healthy.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from rollouts import model
+from rollouts.core import progress
+from rollouts.core.observed import HASH_LABEL, Observed, ReplicaSetState
+from rollouts.model import conditions as c
+
+
+def stamp(now: datetime.datetime) -> str:
+    return now.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def format_selector(selector: Mapping[str, Any]) -> str:
+    """`app=web,tier in (a,b)`: the selector string of a scale subresource."""
+    parts = [f"{k}={v}" for k, v in sorted((selector.get("matchLabels") or {}).items())]
+    for expression in selector.get("matchExpressions") or ():
+        key, operator = expression.get("key"), expression.get("operator")
+        values = ",".join(sorted(expression.get("values") or ()))
+        parts.append(
+            {
+                "In": f"{key} in ({values})",
+                "NotIn": f"{key} notin ({values})",
+                "Exists": str(key),
+                "DoesNotExist": f"!{key}",
+            }.get(str(operator), "")
+        )
+    return ",".join(p for p in parts if p)
+
+
+def replica_counts(rollout: model.Rollout, observed: Observed, pod_hash: str) -> dict[str, int]:
+    """Counts summed over the Rollout's ReplicaSets, as Argo reports them for a canary."""
+    new_rs = observed.replica_set(pod_hash)
+    total = sum(rs.replicas for rs in observed.replica_sets)
+    return {
+        "replicas": total,
+        "updatedReplicas": new_rs.replicas if new_rs else 0,
+        "readyReplicas": sum(rs.ready for rs in observed.replica_sets),
+        "availableReplicas": sum(rs.available for rs in observed.replica_sets),
+        "HPAReplicas": total,
+    }
+
+
+def _progressing(
+    rollout: model.Rollout,
+    p: progress.Progress,
+    new_rs: ReplicaSetState | None,
+    *,
+    healthy: bool,
+    created: bool,
+) -> model.Condition:
+    name = new_rs.name if new_rs else rollout.name
+    revision = new_rs.revision if new_rs else 0
+    if p.abort:
+        return model.Condition(
+            c.ConditionType.PROGRESSING,
+            "False",
+            c.ABORTED,
+            f"Rollout aborted update to revision {revision}",
+        )
+    if rollout.spec.paused:
+        return model.Condition(
+            c.ConditionType.PROGRESSING, "Unknown", c.PAUSED, "Rollout is paused"
+        )
+    if p.retried:
+        return model.Condition(
+            c.ConditionType.PROGRESSING, "Unknown", c.RETRY, "Retrying Rollout after abort"
+        )
+    if created:
+        return model.Condition(
+            c.ConditionType.PROGRESSING,
+            "True",
+            c.NEW_RS_CREATED,
+            f'Created new replica set "{name}"',
+        )
+    if healthy:
+        return model.Condition(
+            c.ConditionType.PROGRESSING,
+            "True",
+            c.NEW_RS_AVAILABLE,
+            f'ReplicaSet "{name}" has successfully progressed.',
+        )
+    return model.Condition(
+        c.ConditionType.PROGRESSING, "True", c.RS_UPDATED, f'ReplicaSet "{name}" is progressing.'
+    )
+
+
+def is_healthy(rollout: model.Rollout, p: progress.Progress, counts: Mapping[str, int]) -> bool:
+    """Argo's Healthy: not paused, promoted, every replica updated and available."""
+    wanted = rollout.replicas
+    return (
+        not rollout.spec.paused
+        and not p.pause_conditions
+        and p.promoted
+        and counts["updatedReplicas"] == counts["availableReplicas"] == wanted
+        and counts["replicas"] == wanted
+    )
+
+
+def _deadline_exceeded(
+    rollout: model.Rollout, old: Sequence[model.Condition], now: datetime.datetime, *, waiting: bool
+) -> bool:
+    """No progress for progressDeadlineSeconds, outside pauses."""
+    found = c.find(old, c.ConditionType.PROGRESSING)
+    if found is None or waiting or found.reason in (c.ABORTED, c.PAUSED):
+        return found is not None and found.reason == c.DEADLINE_EXCEEDED
+    if found.reason == c.DEADLINE_EXCEEDED:
+        return True
+    try:
+        updated = datetime.datetime.fromisoformat(found.last_update_time.replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return (now - updated).total_seconds() > rollout.spec.progress_deadline_seconds
+
+
+def compute_conditions(
+    rollout: model.Rollout,
+    p: progress.Progress,
+    *,
+    new_rs: ReplicaSetState | None,
+    counts: Mapping[str, int],
+    now: datetime.datetime,
+    created: bool,
+    progressed: bool,
+    waiting: bool,
+) -> tuple[tuple[model.Condition, ...], bool]:
+    """The new conditions, and whether the progress deadline has passed."""
+    at = stamp(now)
+    conds = c.remove_condition(rollout.status.conditions, c.ConditionType.INVALID_SPEC)
+    healthy = is_healthy(rollout, p, counts)
+    timed_out = (
+        not healthy
+        and not p.abort
+        and _deadline_exceeded(
+            rollout, conds, now, waiting=waiting or rollout.spec.paused or progressed
+        )
+    )
+    if timed_out:
+        name = new_rs.name if new_rs else rollout.name
+        progressing = model.Condition(
+            c.ConditionType.PROGRESSING,
+            "False",
+            c.DEADLINE_EXCEEDED,
+            f'ReplicaSet "{name}" has timed out progressing.',
+        )
+    else:
+        progressing = _progressing(rollout, p, new_rs, healthy=healthy, created=created)
+    conds = c.set_condition(conds, progressing, now=at, touch=progressed and not timed_out)
+    available = counts["availableReplicas"] >= rollout.replicas
+    conds = c.set_condition(
+        conds,
+        model.Condition(
+            c.ConditionType.AVAILABLE,
+            str(available),
+            c.AVAILABLE,
+            "Rollout has minimum availability"
+            if available
+            else "Rollout does not have minimum availability",
+        ),
+        now=at,
+    )
+    paused = bool(p.pause_conditions) or rollout.spec.paused
+    if paused or c.find(conds, c.ConditionType.PAUSED) is not None:
+        conds = c.set_condition(
+            conds,
+            model.Condition(c.ConditionType.PAUSED, str(paused), c.PAUSED, "Rollout is paused"),
+            now=at,
+        )
+    conds = c.set_condition(
+        conds,
+        model.Condition(c.ConditionType.COMPLETED, str(p.promoted), c.COMPLETED, c.COMPLETED),
+        now=at,
+    )
+    conds = c.set_condition(
+        conds,
+        model.Condition(
+            c.ConditionType.HEALTHY,
+            str(healthy),
+            c.HEALTHY,
+            "Rollout is healthy" if healthy else "Rollout is not healthy",
+        ),
+        now=at,
+    )
+    return conds, timed_out
+
+
+def _degraded(conds: Sequence[model.Condition]) -> tuple[str, str] | None:
+    for cond in conds:
+        if cond.type == c.ConditionType.INVALID_SPEC:
+            return "Degraded", f"InvalidSpec: {cond.message}"
+        if cond.type == c.ConditionType.PROGRESSING and cond.reason in (
+            c.ABORTED,
+            c.DEADLINE_EXCEEDED,
+        ):
+            return "Degraded", f"{cond.reason}: {cond.message}"
+    return None
+
+
+def _waiting(
+    rollout: model.Rollout, p: progress.Progress, counts: Mapping[str, int], *, routed: bool
+) -> str | None:
+    if rollout.spec.restart_at and rollout.spec.restart_at != rollout.status.restarted_at:
+        return "rollout is restarting"
+    if counts["updatedReplicas"] < rollout.replicas:
+        return "more replicas need to be updated"
+    if counts["availableReplicas"] < counts["updatedReplicas"]:
+        return "updated replicas are still becoming available"
+    if not routed and counts["replicas"] > counts["updatedReplicas"]:
+        return "old replicas are pending termination"
+    if not p.promoted:
+        return "waiting for all steps to complete"
+    return None
+
+
+def compute_phase(
+    rollout: model.Rollout,
+    p: progress.Progress,
+    conds: Sequence[model.Condition],
+    counts: Mapping[str, int],
+    *,
+    routed: bool,
+) -> tuple[str, str]:
+    """Argo's phase and message, first rule that matches (§1.5)."""
+    degraded = _degraded(conds)
+    if degraded is not None:
+        return degraded
+    if rollout.spec.paused:
+        return "Paused", "manually paused"
+    if p.pause_conditions:
+        return "Paused", p.pause_conditions[0].reason
+    waiting = _waiting(rollout, p, counts, routed=routed)
+    if waiting is not None:
+        return "Progressing", waiting
+    return "Healthy", ""
+
+
+def invalid_spec_status(
+    *, generation: int, existing: Sequence[model.Condition], message: str, now: datetime.datetime
+) -> dict[str, Any]:
+    """The status of a Rollout that cannot be acted on: InvalidSpec, phase Degraded."""
+    conds = c.set_condition(
+        existing,
+        model.Condition(c.ConditionType.INVALID_SPEC, "True", c.INVALID_SPEC, message),
+        now=stamp(now),
+    )
+    return {
+        "observedGeneration": str(generation),
+        "conditions": [x.to_json() for x in conds],
+        "phase": "Degraded",
+        "message": f"InvalidSpec: {message}",
+    }
+
+
+def canary_weights(
+    strategy: model.CanaryStrategy, p: progress.Progress, weight: int
+) -> dict[str, Any]:
+    """status.canary.weights: what the router carries, per side (traffic routing only)."""
+    return {
+        "canary": {
+            "weight": weight,
+            "serviceName": strategy.canary_service,
+            "podTemplateHash": p.pod_hash,
+        },
+        "stable": {
+            "weight": strategy.max_weight - weight,
+            "serviceName": strategy.stable_service,
+            "podTemplateHash": p.stable_hash,
+        },
+    }
+
+
+__all__ = ["HASH_LABEL"]

@@ -1,0 +1,69 @@
+"""The narrow interfaces the reconcilers need; adapters implement them, tests fake them."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+from rollouts import model
+from rollouts.core import actions
+from rollouts.core.observed import Observed
+
+
+class Cluster(Protocol):
+    """Writes to the Kubernetes API (reads come from the Observer's caches)."""
+
+    def create_replica_set(self, namespace: str, body: Mapping[str, Any]) -> None: ...
+
+    def scale_replica_set(
+        self, namespace: str, name: str, *, replicas: int, desired_replicas: int
+    ) -> None: ...
+
+    def set_scale_down_deadline(
+        self, namespace: str, name: str, deadline: datetime.datetime | None
+    ) -> None: ...
+
+    def delete_replica_set(self, namespace: str, name: str) -> None: ...
+
+    def switch_service(
+        self, namespace: str, name: str, *, pod_hash: str, rollout_name: str, adopt: bool
+    ) -> None: ...
+
+    def patch_rollout_status(
+        self, namespace: str, name: str, status: Mapping[str, Any], *, resource_version: str
+    ) -> Mapping[str, Any]: ...
+
+
+class Observer(Protocol):
+    """Reads, from caches kept current by watches."""
+
+    def get_rollout(self, namespace: str, name: str) -> Mapping[str, Any] | None: ...
+
+    def observe(self, rollout: model.Rollout) -> Observed: ...
+
+
+class TrafficRouter(Protocol):
+    """Moves traffic between the stable and canary Services."""
+
+    def set_weight(self, rollout: model.Rollout, weight: int) -> list[actions.Event]: ...
+
+
+class Recorder(Protocol):
+    """Posts Kubernetes Events about a Rollout."""
+
+    def event(self, ref: model.ObjectRef, event: actions.Event) -> None: ...
+
+
+class Clock(Protocol):
+    def now(self) -> datetime.datetime: ...
+
+
+@dataclasses.dataclass(frozen=True)
+class Ports:
+    cluster: Cluster
+    observer: Observer
+    router: TrafficRouter
+    recorder: Recorder
+    clock: Clock

@@ -1,0 +1,1 @@
+"""Orchestration: observe → plan → execute → record, through the ports only."""

@@ -1,0 +1,106 @@
+"""reconcile_rollout: load → observe → plan → execute → record, for one Rollout.
+
+Every trigger (a watch event, a timer, a retry) calls this same function. It is safe to call
+at any time: the plan comes from the cluster's state, actions are idempotent, the status is
+written with the resourceVersion it was planned from (a stale plan gets 409 and re-plans), and
+Events are posted only after that write succeeds, so a transition is announced once.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from typing import Any
+
+import structlog
+
+from rollouts import errors, model, ports
+from rollouts.core import actions, planner, status
+from rollouts.model import conditions as c
+from rollouts.reconcilers import executor
+
+log = structlog.get_logger(__name__)
+INVALID_SPEC_RECHECK = 20.0  # seconds; Argo re-checks invalid Rollouts as often
+
+
+@dataclasses.dataclass(frozen=True)
+class Outcome:
+    requeue_after: float | None = None
+
+
+def _unchanged(current: Mapping[str, Any], desired: Mapping[str, Any]) -> bool:
+    """Would a merge patch of `desired` onto `current` change nothing?"""
+    for key, value in desired.items():
+        if value is None:
+            if key in current:
+                return False
+        elif current.get(key) != value:
+            return False
+    return True
+
+
+def _record(
+    io: ports.Ports,
+    ref: model.ObjectRef,
+    *,
+    resource_version: str,
+    current: Mapping[str, Any],
+    doc: Mapping[str, Any],
+) -> bool:
+    if _unchanged(current, doc):
+        return False
+    io.cluster.patch_rollout_status(ref.namespace, ref.name, doc, resource_version=resource_version)
+    return True
+
+
+def _post(io: ports.Ports, ref: model.ObjectRef, event: actions.Event) -> None:
+    """Events are best effort: a failed Event never fails the reconcile that made it."""
+    try:
+        io.recorder.event(ref, event)
+    except errors.ClusterError as exc:
+        log.warning("event not recorded", reason=event.reason, error=str(exc))
+
+
+def _invalid(io: ports.Ports, body: Mapping[str, Any], problem: errors.SpecError) -> Outcome:
+    meta = body.get("metadata") or {}
+    ref = model.ObjectRef(
+        str(meta.get("namespace", "default")), str(meta.get("name")), str(meta.get("uid", ""))
+    )
+    current = model.parse_status(body.get("status"))
+    message = f'The Rollout "{ref.name}" is invalid: {problem}'
+    doc = status.invalid_spec_status(
+        generation=int(meta.get("generation") or 1),
+        existing=current.conditions,
+        message=message,
+        now=io.clock.now(),
+    )
+    if _record(
+        io, ref, resource_version=str(meta.get("resourceVersion", "")), current=current.raw, doc=doc
+    ):
+        log.info("rollout invalid", reason=c.INVALID_SPEC, message=message)
+        _post(io, ref, actions.Event(c.EVENT_INVALID_SPEC, message, "Warning"))
+    return Outcome(requeue_after=INVALID_SPEC_RECHECK)
+
+
+def reconcile_rollout(namespace: str, name: str, *, io: ports.Ports) -> Outcome:
+    """Bring one Rollout a step closer to its spec."""
+    body = io.observer.get_rollout(namespace, name)
+    if body is None or "deletionTimestamp" in (body.get("metadata") or {}):
+        return Outcome()
+    try:
+        rollout = model.parse_rollout(body)
+        observed = io.observer.observe(rollout)
+    except errors.SpecError as problem:
+        return _invalid(io, body, problem)
+    plan = planner.plan_rollout(rollout, observed, io.clock.now())
+    events = [*plan.events, *executor.execute(plan, rollout, io)]
+    _record(
+        io,
+        rollout.ref,
+        resource_version=rollout.resource_version,
+        current=rollout.status.raw,
+        doc=plan.status,
+    )
+    for event in events:
+        _post(io, rollout.ref, event)
+    return Outcome(requeue_after=plan.requeue_after)
