@@ -1,7 +1,9 @@
-"""`rollouts demo`: the main job on the embedded cluster, watched live in the terminal.
+"""`rollouts demo`: canary rollouts walking their steps on the embedded cluster, live.
 
-Until the canary controller lands, the demo starts devcluster, applies a sample Deployment and
-shows it becoming ready, change by change, as the watch reports them (no polling).
+It starts devcluster and the controller (a separate process, as in a real cluster), applies
+the examples, changes the image, and prints a line each time the Rollout changes, as the
+watch reports it. Where a step waits for a human, it promotes as an operator would, with the
+same status patch `kubectl rollouts promote` sends.
 """
 
 from __future__ import annotations
@@ -14,100 +16,249 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from typing import Any
 
+import yaml
 from kubernetes import client, config, watch
 
+from rollouts.adapters import kube
+from rollouts.core.observed import HASH_LABEL
 from rollouts.devcluster import cluster, simulation
 
-SAMPLE = {
-    "apiVersion": "apps/v1",
-    "kind": "Deployment",
-    "metadata": {"name": "hello", "labels": {"app": "hello"}},
-    "spec": {
-        "replicas": 3,
-        "selector": {"matchLabels": {"app": "hello"}},
-        "template": {
-            "metadata": {"labels": {"app": "hello"}},
+EXAMPLES = pathlib.Path(__file__).resolve().parents[1] / "examples"
+GROUP, VERSION, PLURAL = "argoproj.io", "v1alpha1", "rollouts"
+NEW_IMAGE = "argoproj/rollouts-demo:yellow"
+TIMEOUT = 90
+
+
+class Demo:
+    """One devcluster, one controller process, and clients for both."""
+
+    def __init__(self, home: pathlib.Path) -> None:
+        self.home = home
+        self.started = time.monotonic()
+        configuration = client.Configuration()
+        config.load_kube_config(  # type: ignore[no-untyped-call]
+            config_file=str(home / "kubeconfig"), client_configuration=configuration
+        )
+        self.api = client.ApiClient(configuration)
+        self.custom = client.CustomObjectsApi(self.api)
+        self.apps = client.AppsV1Api(self.api)
+        self.networking = client.NetworkingV1Api(self.api)
+
+    def say(self, text: str) -> None:
+        print(f"{time.monotonic() - self.started:6.1f}s  {text}", flush=True)
+
+    def apply(self, folder: str, namespace: str) -> None:
+        kubectl = shutil.which("kubectl")
+        command = [
+            "kubectl",
+            "--kubeconfig",
+            str(self.home / "kubeconfig"),
+            "-n",
+            namespace,
+            "apply",
+            "-f",
+            str(EXAMPLES / folder),
+        ]
+        self.say("$ " + " ".join(command[:1] + command[3:]))
+        if kubectl is not None:
+            subprocess.run([kubectl, *command[1:]], check=True, stdout=subprocess.DEVNULL)
+            return
+        for path in sorted((EXAMPLES / folder).glob("*.yaml")):  # no kubectl: same objects
+            for doc in yaml.safe_load_all(path.read_text()):
+                self._create(doc, namespace)
+
+    def _create(self, doc: dict[str, Any], namespace: str) -> None:
+        kind = doc["kind"]
+        if kind == "Rollout":
+            self.custom.create_namespaced_custom_object(GROUP, VERSION, namespace, PLURAL, doc)
+        elif kind == "Service":
+            client.CoreV1Api(self.api).create_namespaced_service(namespace, kube.raw(doc))
+        elif kind == "Ingress":
+            self.networking.create_namespaced_ingress(namespace, kube.raw(doc))
+
+    def rollout(self, namespace: str) -> dict[str, Any]:
+        found: Any = self.custom.get_namespaced_custom_object(
+            GROUP, VERSION, namespace, PLURAL, "rollouts-demo"
+        )
+        return dict(found)
+
+    def set_image(self, namespace: str, image: str) -> None:
+        patch = {
             "spec": {
-                "containers": [
-                    {"name": "hello", "image": "nginx:1.27", "ports": [{"containerPort": 80}]}
-                ]
-            },
-        },
-    },
-}
+                "template": {"spec": {"containers": [{"name": "rollouts-demo", "image": image}]}}
+            }
+        }
+        self.say(f"$ kubectl -n {namespace} set image: rollouts-demo={image}")
+        self.custom.patch_namespaced_custom_object(
+            GROUP, VERSION, namespace, PLURAL, "rollouts-demo", patch
+        )
+
+    def promote(self, namespace: str) -> None:
+        self.say(
+            f"$ kubectl -n {namespace} patch rollout rollouts-demo --subresource=status "
+            '--type merge -p \'{"status":{"pauseConditions":null}}\'   # promote'
+        )
+        self.custom.patch_namespaced_custom_object_status(
+            GROUP,
+            VERSION,
+            namespace,
+            PLURAL,
+            "rollouts-demo",
+            {"status": {"pauseConditions": None}},
+        )
+
+    def describe(self, namespace: str, body: dict[str, Any]) -> str:
+        status = body.get("status") or {}
+        steps = ((body["spec"].get("strategy") or {}).get("canary") or {}).get("steps") or []
+        listed = (
+            kube.call(
+                lambda: self.apps.list_namespaced_replica_set(namespace, _preload_content=False)
+            )
+            or {}
+        )
+        sets = sorted(listed.get("items") or (), key=lambda rs: str(rs["metadata"]["name"]))
+        roles = {status.get("stableRS"): "stable", status.get("currentPodHash"): "canary"}
+        sizes = " ".join(
+            f"{roles.get(rs['metadata']['labels'].get(HASH_LABEL), 'old')}="
+            f"{(rs.get('status') or {}).get('availableReplicas', 0)}/{rs['spec']['replicas']}"
+            for rs in sets
+            if rs["spec"].get("replicas")
+        )
+        weight = ((status.get("canary") or {}).get("weights") or {}).get("canary", {}).get("weight")
+        shown = f" weight={weight}%" if weight is not None else ""
+        phase = status.get("phase", "…")
+        message = f" ({status['message']})" if status.get("message") else ""
+        return (
+            f"{phase:<11} step {status.get('currentStepIndex', 0)}/{len(steps)}{shown}  "
+            f"pods {sizes}{message}"
+        )
+
+    def follow(self, namespace: str, *, promote: bool) -> None:
+        """Print each change until the Rollout is Healthy on the new image."""
+        last = ""
+        for body in self._changes(namespace):
+            line = self.describe(namespace, body)
+            if line != last:
+                self.say(line)
+                last = line
+            status = body.get("status") or {}
+            if status.get("phase") == "Degraded" and _observed(body):
+                raise RuntimeError(f"the rollout is Degraded: {status.get('message')}")
+            if promote and _waiting_for_human(body):
+                self.promote(namespace)
+            if _done(body):
+                return
+
+    def _changes(self, namespace: str) -> Iterator[dict[str, Any]]:
+        stream = watch.Watch()  # type: ignore[no-untyped-call]
+        for event in stream.stream(  # type: ignore[no-untyped-call]
+            self.custom.list_namespaced_custom_object,
+            GROUP,
+            VERSION,
+            namespace,
+            PLURAL,
+            timeout_seconds=TIMEOUT,
+        ):
+            yield event["object"]
+        raise RuntimeError(f"the rollout did not finish within {TIMEOUT} s")
 
 
-def _line(started: float, deployment: Any) -> str:
-    status = deployment.status
-    ready = status.ready_replicas or 0
+def _waiting_for_human(body: dict[str, Any]) -> bool:
+    status = body.get("status") or {}
+    steps = ((body["spec"].get("strategy") or {}).get("canary") or {}).get("steps") or []
+    index = status.get("currentStepIndex")
+    pauses = [p.get("reason") for p in status.get("pauseConditions") or ()]
     return (
-        f"  {time.monotonic() - started:5.2f}s  deployment/hello  ready {ready}/"
-        f"{deployment.spec.replicas}  updated {status.updated_replicas or 0}  "
-        f"available {status.available_replicas or 0}"
+        "CanaryPauseStep" in pauses
+        and index is not None
+        and index < len(steps)
+        and (steps[index].get("pause") or {}).get("duration") is None
     )
 
 
-def _show_deployment(api: Any, started: float) -> None:
-    apps = client.AppsV1Api(api)
-    apps.create_namespaced_deployment("default", SAMPLE)  # type: ignore[arg-type]
-    print("applied deployment/hello (3 replicas of nginx:1.27); watching it:")
-    last = ""
-    changes = watch.Watch()  # type: ignore[no-untyped-call]
-    for event in changes.stream(  # type: ignore[no-untyped-call]
-        apps.list_namespaced_deployment,
-        "default",
-        field_selector="metadata.name=hello",
-        timeout_seconds=30,
-    ):
-        line = _line(started, event["object"])
-        if line.split("s ", 1)[1] != last:
-            print(line, flush=True)
-            last = line.split("s ", 1)[1]
-        if (event["object"].status.available_replicas or 0) == 3:
-            return
-    raise RuntimeError("the sample deployment did not become available within 30 s")
+def _observed(body: dict[str, Any]) -> bool:
+    """The status speaks of the current spec (clients check this before trusting phase)."""
+    status = body.get("status") or {}
+    return status.get("observedGeneration") == str(body["metadata"].get("generation"))
 
 
-def _kubectl_get(kubeconfig: pathlib.Path) -> None:
-    kubectl = shutil.which("kubectl")
-    command = ["kubectl", "--kubeconfig", str(kubeconfig), "get", "deployments,replicasets,pods"]
-    print(f"\n$ {' '.join(command)}")
-    if kubectl is None:
-        print("(kubectl is not installed here)")
-        return
-    subprocess.run([kubectl, *command[1:]], check=False)
+def _healthy(body: dict[str, Any]) -> bool:
+    return _observed(body) and (body.get("status") or {}).get("phase") == "Healthy"
+
+
+def _done(body: dict[str, Any]) -> bool:
+    status = body.get("status") or {}
+    containers = body["spec"]["template"]["spec"]["containers"]
+    return (
+        _healthy(body)
+        and containers[0]["image"] == NEW_IMAGE
+        and status.get("currentPodHash") == status.get("stableRS")
+    )
+
+
+def _act(demo: Demo, folder: str, namespace: str) -> None:
+    print(f"\n== {folder}: {(EXAMPLES / folder / 'README.md').read_text().splitlines()[2]}")
+    client.CoreV1Api(demo.api).create_namespace(kube.raw({"metadata": {"name": namespace}}))
+    demo.apply(folder, namespace)
+    for body in demo._changes(namespace):
+        if _healthy(body):
+            demo.say(demo.describe(namespace, body))
+            break
+    demo.set_image(namespace, NEW_IMAGE)
+    demo.follow(namespace, promote=True)
+
+
+@contextlib.contextmanager
+def _controller(home: pathlib.Path) -> Iterator[subprocess.Popen[bytes]]:
+    log = (home / "controller.log").open("wb")
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "rollouts",
+            "controller",
+            "--kubeconfig",
+            str(home / "kubeconfig"),
+            "--metrics-port",
+            "0",
+            "--health-port",
+            "0",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        yield process
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        log.close()
 
 
 def main(serve: bool = False) -> int:
-    """Run the demo; with `serve`, keep the cluster up afterwards for kubectl."""
+    """Run the demo; with `serve`, keep devcluster up afterwards for kubectl."""
     home = pathlib.Path(tempfile.mkdtemp(prefix="rollouts-demo-"))
-    kubeconfig = home / "kubeconfig"
     options = cluster.Options(
-        kubeconfig=kubeconfig, settings=simulation.Settings(pod_ready_delay=0.5)
+        kubeconfig=home / "kubeconfig", settings=simulation.Settings(pod_ready_delay=0.5)
     )
-    started = time.monotonic()
-    with cluster.BackgroundCluster(options) as running:
+    with cluster.BackgroundCluster(options) as running, _controller(home):
         print(
-            f"devcluster (a simulator for trying things, not a production cluster) "
-            f"is serving at {running.address}"
+            f"devcluster (a simulator for trying things, not a production cluster) is serving "
+            f"at {running.address}\nkubeconfig: {home / 'kubeconfig'}\n"
+            f"controller log: {home / 'controller.log'}"
         )
-        print(f"kubeconfig: {kubeconfig}\n")
-        configuration = client.Configuration()
-        config.load_kube_config(  # type: ignore[no-untyped-call]
-            config_file=str(kubeconfig), client_configuration=configuration
-        )
-        with client.ApiClient(configuration) as api:
-            _show_deployment(api, started)
-        _kubectl_get(kubeconfig)
+        demo = Demo(home)
+        _act(demo, "canary-nginx", "nginx-demo")
+        _act(demo, "canary-basic", "basic-demo")
+        print("\ndemo done: both canaries walked their steps to Healthy on the new image.")
         if serve:
             print(
-                f"\ndevcluster keeps serving; try: kubectl --kubeconfig {kubeconfig} get pods"
-                "\n(Ctrl-C to stop)"
+                f"devcluster keeps serving; try: kubectl --kubeconfig {home / 'kubeconfig'} "
+                "get rollouts -A\n(Ctrl-C to stop)"
             )
             with contextlib.suppress(KeyboardInterrupt):
                 threading.Event().wait()
-    print("\ndemo done: the deployment became available on devcluster.")
-    sys.stdout.flush()
     return 0

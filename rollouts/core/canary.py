@@ -1,9 +1,9 @@
 """plan_canary: one reconcile of a canary Rollout, decided purely.
 
 Order within a pass (Argo Rollouts §2.1-2.10): create the new ReplicaSet if missing; compute
-the weight; size the ReplicaSets; point the Services; set the traffic weight; advance at most
-one step (never in a pass that scaled, so a step completes on observed state); promote when
-all steps are done and the new ReplicaSet is available; retire old ReplicaSets.
+the weight; size the ReplicaSets; advance at most one step (never in a pass that scaled, so a
+step completes on observed state); promote when all steps are done and the new ReplicaSet is
+available; retire old ReplicaSets; point the Services; set the traffic weight.
 """
 
 from __future__ import annotations

@@ -356,8 +356,9 @@ def _struct(value: Any, struct: str) -> str:
         if (encoded := _field(value.get(name), kind)) is not None
     ]
     known = {name for name, _ in fields}
-    extra = sorted(str(key) for key in value if key not in known and value[key] is not None)
-    parts += [f"{_string(key)}:{_any(value[key])}" for key in extra]
+    extra = [(str(key), item) for key, item in value.items() if key not in known]
+    extra.sort(key=lambda pair: pair[0])
+    parts += [f"{_string(key)}:{_any(item)}" for key, item in extra if item is not None]
     return "{" + ",".join(parts) + "}"
 
 
