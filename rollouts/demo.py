@@ -120,7 +120,7 @@ class Demo:
             or {}
         )
         sets = sorted(listed.get("items") or (), key=lambda rs: str(rs["metadata"]["name"]))
-        roles = {status.get("stableRS"): "stable", status.get("currentPodHash"): "canary"}
+        roles = {status.get("currentPodHash"): "canary", status.get("stableRS"): "stable"}
         sizes = " ".join(
             f"{roles.get(rs['metadata']['labels'].get(HASH_LABEL), 'old')}="
             f"{(rs.get('status') or {}).get('availableReplicas', 0)}/{rs['spec']['replicas']}"

@@ -15,7 +15,9 @@ from rollouts.core.observed import Observed
 class Cluster(Protocol):
     """Writes to the Kubernetes API (reads come from the Observer's caches)."""
 
-    def create_replica_set(self, namespace: str, body: Mapping[str, Any]) -> None: ...
+    def create_replica_set(self, namespace: str, body: Mapping[str, Any]) -> bool:
+        """Create it; False when it already existed (made by an earlier pass)."""
+        ...
 
     def scale_replica_set(
         self, namespace: str, name: str, *, replicas: int, desired_replicas: int

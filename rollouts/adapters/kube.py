@@ -25,8 +25,11 @@ STRATEGIC = "application/strategic-merge-patch+json"
 
 # The verbs this adapter uses, for deploy/rbac.yaml (checked by a contract test).
 REQUIRED_RULES = (
-    ("apps", "replicasets", ("create", "patch", "delete")),
-    ("", "services", ("patch",)),
+    ("apps", "replicasets", ("create", "get", "list", "patch", "delete")),
+    ("", "services", ("list", "patch")),
+    ("", "events", ("create",)),
+    ("networking.k8s.io", "ingresses", ("list",)),
+    (refs.GROUP, "rollouts", ("list",)),
     (refs.GROUP, "rollouts/status", ("patch",)),
 )
 
@@ -64,13 +67,61 @@ class KubeCluster:
         self.apps = client.AppsV1Api(api)
         self.core = client.CoreV1Api(api)
         self.custom = client.CustomObjectsApi(api)
+        self.networking = client.NetworkingV1Api(api)
         self.caches = caches
+
+    def prime(self, namespace: str | None) -> None:
+        """One LIST per kind before any reconcile, as informers sync before controllers start.
+
+        Without it, a Rollout seen before its ReplicaSets would look like it has none, and a
+        restarted controller would try to create what exists.
+        """
+        for target, request in self._listings(namespace):
+            for item in (call(request) or {}).get("items") or ():
+                target.apply(None, item)
+
+    def _listings(self, namespace: str | None) -> list[tuple[cache.ObjectCache, Callable[[], Any]]]:
+        raw_list: dict[str, Any] = {"_preload_content": False}
+        caches = self.caches
+        if namespace:
+            return [
+                (
+                    caches.rollouts,
+                    lambda: self.custom.list_namespaced_custom_object(
+                        refs.GROUP, refs.VERSION, namespace, "rollouts", **raw_list
+                    ),
+                ),
+                (
+                    caches.replica_sets,
+                    lambda: self.apps.list_namespaced_replica_set(namespace, **raw_list),
+                ),
+                (caches.services, lambda: self.core.list_namespaced_service(namespace, **raw_list)),
+                (
+                    caches.ingresses,
+                    lambda: self.networking.list_namespaced_ingress(namespace, **raw_list),
+                ),
+            ]
+        return [
+            (
+                caches.rollouts,
+                lambda: self.custom.list_cluster_custom_object(
+                    refs.GROUP, refs.VERSION, "rollouts", **raw_list
+                ),
+            ),
+            (
+                caches.replica_sets,
+                lambda: self.apps.list_replica_set_for_all_namespaces(**raw_list),
+            ),
+            (caches.services, lambda: self.core.list_service_for_all_namespaces(**raw_list)),
+            (caches.ingresses, lambda: self.networking.list_ingress_for_all_namespaces(**raw_list)),
+        ]
 
     def _seen(self, target: cache.ObjectCache, body: Mapping[str, Any] | None) -> None:
         if body is not None:
             target.apply("MODIFIED", body)
 
-    def create_replica_set(self, namespace: str, body: Mapping[str, Any]) -> None:
+    def create_replica_set(self, namespace: str, body: Mapping[str, Any]) -> bool:
+        name = body["metadata"]["name"]
         try:
             created = call(
                 lambda: self.apps.create_namespaced_replica_set(
@@ -78,8 +129,16 @@ class KubeCluster:
                 )
             )
         except errors.Conflict:
-            return  # created by an earlier pass; the watch has or will have it
+            # made by an earlier pass our cache had not seen yet: take it in now
+            existing = call(
+                lambda: self.apps.read_namespaced_replica_set(
+                    name, namespace, _preload_content=False
+                )
+            )
+            self._seen(self.caches.replica_sets, existing)
+            return False
         self._seen(self.caches.replica_sets, created)
+        return True
 
     def _patch_replica_set(self, namespace: str, name: str, patch: Mapping[str, Any]) -> None:
         patched = call(

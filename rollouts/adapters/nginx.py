@@ -292,6 +292,10 @@ def _mapping(value: Any) -> Mapping[str, Any]:
 # creates or patches the canary) belongs below this line, using only the pure functions above.
 
 
+# The verbs this adapter uses, for deploy/rbac.yaml (checked by a contract test).
+REQUIRED_RULES = (("networking.k8s.io", "ingresses", ("create", "patch")),)
+
+
 class NginxRouter:
     """Implements ports.TrafficRouter with NGINX canary Ingresses (one per stable Ingress).
 

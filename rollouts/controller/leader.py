@@ -22,7 +22,8 @@ from rollouts.adapters import kube
 
 log = structlog.get_logger(__name__)
 LEASE_SECONDS = 15
-RENEW_EVERY = 5.0
+# The verbs this module uses, for deploy/rbac.yaml (checked by a contract test).
+REQUIRED_RULES = (("coordination.k8s.io", "leases", ("get", "create", "patch")),)
 
 
 def _now() -> str:
@@ -40,9 +41,13 @@ def _expired(lease: dict[str, Any]) -> bool:
 
 
 class LeaseElector:
-    def __init__(self, api: client.ApiClient, *, namespace: str, name: str) -> None:
+    def __init__(
+        self, api: client.ApiClient, *, namespace: str, name: str, duration: float = LEASE_SECONDS
+    ) -> None:
         self.coordination = client.CoordinationV1Api(api)
         self.namespace, self.name = namespace, name
+        self.duration = max(duration, 1.0)
+        self.renew_every = self.duration / 3
         self.identity = f"{socket.gethostname()}-{os.getpid()}"
         self.leading = asyncio.Event()
 
@@ -50,7 +55,7 @@ class LeaseElector:
         now = _now()
         return {
             "holderIdentity": self.identity,
-            "leaseDurationSeconds": LEASE_SECONDS,
+            "leaseDurationSeconds": round(self.duration),
             "acquireTime": now,
             "renewTime": now,
             "leaseTransitions": transitions,
@@ -117,11 +122,13 @@ class LeaseElector:
                 if not self.leading.is_set():
                     log.info("leadership acquired", identity=self.identity, lease=self.name)
                     self.leading.set()
-            elif self.leading.is_set() and time.monotonic() - renewed > LEASE_SECONDS - RENEW_EVERY:
+            elif self.leading.is_set() and time.monotonic() - renewed > (
+                self.duration - self.renew_every
+            ):
                 log.info("leadership lost", identity=self.identity)
                 os._exit(1)
             # the renewal cadence of the lease protocol, not a wait for a state change
-            await asyncio.sleep(RENEW_EVERY if self.leading.is_set() else RENEW_EVERY / 2)
+            await asyncio.sleep(self.renew_every if self.leading.is_set() else self.renew_every / 2)
 
     def _attempt(self) -> bool:
         try:

@@ -23,16 +23,17 @@ from rollouts.controller import leader, metrics, options, runtime
 LEASE_NAME = "rollouts-controller"
 
 
-def build_runtime(api: client.ApiClient) -> runtime.Runtime:
+def build_runtime(api: client.ApiClient) -> tuple[runtime.Runtime, kube.KubeCluster]:
     caches = cache.Caches()
+    cluster = kube.KubeCluster(api, caches)
     io = ports.Ports(
-        cluster=kube.KubeCluster(api, caches),
+        cluster=cluster,
         observer=observe.CachedObserver(caches),
         router=nginx.NginxRouter(api, caches.ingresses),
         recorder=kube.EventRecorder(api),
         clock=kube.SystemClock(),
     )
-    return runtime.Runtime(caches=caches, io=io)
+    return runtime.Runtime(caches=caches, io=io), cluster
 
 
 def register(registry: kopf.OperatorRegistry, rt: runtime.Runtime) -> None:
@@ -97,10 +98,15 @@ def run(args: argparse.Namespace) -> int:
     """Run the controller until interrupted."""
     logs.configure(args.log_format)
     api = _api_client(args.kubeconfig)
-    rt = build_runtime(api)
+    rt, cluster = build_runtime(api)
     registry = kopf.OperatorRegistry()
     register(registry, rt)
-    elector = leader.LeaseElector(api, namespace=args.lease_namespace, name=LEASE_NAME)
+    elector = leader.LeaseElector(
+        api,
+        namespace=args.lease_namespace,
+        name=LEASE_NAME,
+        duration=args.leader_election_lease_duration,
+    )
     tasks: list[asyncio.Task[Any]] = []
 
     @kopf.on.login(registry=registry)
@@ -110,8 +116,17 @@ def run(args: argparse.Namespace) -> int:
     @kopf.on.startup(registry=registry)
     async def _start(settings: kopf.OperatorSettings, **_: Any) -> None:
         settings.posting.level = logging.WARNING
+        # our own marker: kopf strips its default one from objects no handler needs it on,
+        # which would take it off objects another kopf operator finalizes
+        settings.persistence.finalizer = "rollouts.argoproj.io/kopf-finalizer"
         settings.watching.server_timeout = 300
-        tasks.append(asyncio.create_task(elector.run()))
+        await asyncio.to_thread(cluster.prime, args.namespace)
+        for body in rt.caches.rollouts.all():
+            rt.enqueue(body["metadata"]["namespace"], body["metadata"]["name"])
+        if args.leader_elect:
+            tasks.append(asyncio.create_task(elector.run()))
+        else:
+            elector.leading.set()
         tasks.extend(asyncio.create_task(rt.worker(elector.leading)) for _ in range(args.workers))
         if args.metrics_port:
             await metrics.serve(rt.stats, args.metrics_port)

@@ -37,6 +37,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="serve /healthz on this port (0: off; default 8080)",
     )
     parser.add_argument(
+        "--leader-elect",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="act only while holding the leader Lease (default: on)",
+    )
+    parser.add_argument(
+        "--leader-election-lease-duration",
+        type=float,
+        default=15.0,
+        metavar="SECONDS",
+        help="how long a leader's Lease lasts without renewal (default 15)",
+    )
+    parser.add_argument(
         "--lease-namespace",
         default="default",
         metavar="NS",

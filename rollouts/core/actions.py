@@ -9,8 +9,17 @@ from typing import Any
 
 
 @dataclasses.dataclass(frozen=True)
+class Event:
+    reason: str
+    message: str
+    type: str = "Normal"  # or "Warning"
+
+
+@dataclasses.dataclass(frozen=True)
 class CreateReplicaSet:
     body: Mapping[str, Any]
+    # announced only if this create made it (not when an earlier pass already had)
+    events: tuple[Event, ...] = ()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -55,13 +64,6 @@ Action = (
     | SwitchService
     | SetCanaryWeight
 )
-
-
-@dataclasses.dataclass(frozen=True)
-class Event:
-    reason: str
-    message: str
-    type: str = "Normal"  # or "Warning"
 
 
 @dataclasses.dataclass(frozen=True)

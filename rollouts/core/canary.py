@@ -175,6 +175,8 @@ def compute_targets(state: CanaryPass, weight: int) -> dict[str, int]:
         return targets
     if state.progress.promoted or stable_rs is None:
         targets[new_rs.name] = state.replicas
+        if not state.routed:
+            targets.update(_drain_others(state, new_rs))
         return targets
     if state.routed:
         targets[stable_rs.name] = state.replicas
@@ -197,6 +199,22 @@ def compute_targets(state: CanaryPass, weight: int) -> dict[str, int]:
     return targets
 
 
+def _drain_others(state: CanaryPass, new_rs: ReplicaSetState) -> dict[str, int]:
+    """Basic canary, fully promoted: older sets shed pods as availability allows (Argo §2.3)."""
+    others = state.others()
+    plan = replicas.plan_basic_canary_scale(
+        replicas=state.replicas,
+        weight=state.max_weight,
+        max_weight=state.max_weight,
+        max_surge=state.strategy.max_surge,
+        max_unavailable=state.strategy.max_unavailable,
+        canary=_counts(new_rs),
+        stable=_counts(None),
+        others=[_counts(o) for o in others],
+    )
+    return {rs.name: size for rs, size in zip(others, plan.others, strict=True)}
+
+
 def _routed_canary_target(state: CanaryPass, new_rs: ReplicaSetState, weight: int) -> int:
     if not state.progress.abort:
         return canary_target(state, weight)
@@ -216,8 +234,8 @@ def desired_weight_ignoring_abort(state: CanaryPass) -> int:
 
 
 def plan_scaling(state: CanaryPass, targets: Mapping[str, int]) -> None:
-    """Scale each ReplicaSet to its target; a user pause freezes canary scaling."""
-    if state.rollout.spec.paused and not state.progress.promoted:
+    """Scale each ReplicaSet to its target; a user pause freezes all scaling (Argo §2.6)."""
+    if state.rollout.spec.paused:
         return
     for rs in state.observed.replica_sets:
         target = targets.get(rs.name)
@@ -236,7 +254,12 @@ def plan_scaling(state: CanaryPass, targets: Mapping[str, int]) -> None:
 
 
 def plan_old_replica_sets(state: CanaryPass) -> None:
-    """Traffic-routed: old stable sets wait out scaleDownDelaySeconds; others go to 0."""
+    """Traffic-routed: old stable sets wait out scaleDownDelaySeconds; others go to 0.
+
+    An intermediate set a Service still selects is kept until the Service moves (Argo §2.8).
+    The new and stable sets lose a leftover deadline (we moved back to them, Argo §2.9).
+    """
+    _remove_stale_deadlines(state)
     if not state.routed:
         return
     for rs in state.others():
@@ -244,10 +267,20 @@ def plan_old_replica_sets(state: CanaryPass) -> None:
             if rs.scale_down_deadline is not None:
                 state.actions.append(actions.SetScaleDownDeadline(rs.name, None))
             continue
-        if not state.progress.promoted or _still_referenced(state, rs):
+        if _still_referenced(state, rs):
+            continue
+        if not state.progress.promoted:
             _scale_to_zero(state, rs)
             continue
         _delay_scale_down(state, rs, state.strategy.effective_scale_down_delay)
+
+
+def _remove_stale_deadlines(state: CanaryPass) -> None:
+    keep_new = state.progress.abort and state.strategy.effective_abort_scale_down_delay > 0
+    current = [] if keep_new else [state.new_rs]
+    for rs in {r.name: r for r in (*current, state.stable_rs) if r is not None}.values():
+        if rs.scale_down_deadline is not None:
+            state.actions.append(actions.SetScaleDownDeadline(rs.name, None))
 
 
 def _still_referenced(state: CanaryPass, rs: ReplicaSetState) -> bool:

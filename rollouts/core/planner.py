@@ -76,21 +76,24 @@ def _announce_intents(state: canary.CanaryPass) -> None:
 def _create_new_replica_set(state: canary.CanaryPass) -> None:
     p = state.progress
     revision = canary.new_revision(state.observed)
-    size = state.replicas if p.promoted else 0
+    # a Rollout created paused never scales up from 0 (Argo §2.6)
+    size = state.replicas if p.promoted and not state.rollout.spec.paused else 0
     body = canary.build_replica_set(
         state.rollout, pod_hash=p.pod_hash, revision=revision, replicas=size
     )
     name = body["metadata"]["name"]
-    state.actions.append(actions.CreateReplicaSet(body))
+    announce = [actions.Event(c.EVENT_NEW_RS, f"Created ReplicaSet {name} (revision {revision})")]
+    if not p.promoted:
+        announce.append(
+            actions.Event(
+                c.EVENT_NOT_COMPLETED,
+                f"Rollout not completed, started update to revision {revision} ({p.pod_hash})",
+            )
+        )
+    state.actions.append(actions.CreateReplicaSet(body, tuple(announce)))
     state.created = ReplicaSetState(
         name=name, pod_hash=p.pod_hash, spec_replicas=size, revision=revision
     )
-    state.event(c.EVENT_NEW_RS, f"Created ReplicaSet {name} (revision {revision})")
-    if not p.promoted:
-        state.event(
-            c.EVENT_NOT_COMPLETED,
-            f"Rollout not completed, started update to revision {revision} ({p.pod_hash})",
-        )
 
 
 def _recorded_weight(state: canary.CanaryPass) -> int:

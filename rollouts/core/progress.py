@@ -66,7 +66,7 @@ def compute_progress(
         status.current_pod_hash != pod_hash or status.current_step_hash != step_hash
     )
     if changed:
-        _restart(progress)
+        _restart(progress, len(steps))
     if progress.promoted:
         _skip_steps(progress, len(steps), announce=changed and status.stable_rs == pod_hash)
     elif progress.index is None and steps:
@@ -75,8 +75,8 @@ def compute_progress(
     return progress
 
 
-def _restart(progress: Progress) -> None:
-    progress.index = 0
+def _restart(progress: Progress, count: int) -> None:
+    progress.index = 0 if count else None  # no index without steps (Argo §1.4)
     progress.pause_conditions = []
     progress.controller_pause = False
     progress.abort = False

@@ -138,12 +138,12 @@ def compute_conditions(
     at = stamp(now)
     conds = c.remove_condition(rollout.status.conditions, c.ConditionType.INVALID_SPEC)
     healthy = is_healthy(rollout, p, counts)
+    # progress writes a fresh Progressing True, which clears an earlier timeout (Argo §1.4)
     timed_out = (
         not healthy
         and not p.abort
-        and _deadline_exceeded(
-            rollout, conds, now, waiting=waiting or rollout.spec.paused or progressed
-        )
+        and not progressed
+        and _deadline_exceeded(rollout, conds, now, waiting=waiting or rollout.spec.paused)
     )
     if timed_out:
         name = new_rs.name if new_rs else rollout.name
@@ -195,9 +195,10 @@ def compute_conditions(
 
 
 def _degraded(conds: Sequence[model.Condition]) -> tuple[str, str] | None:
+    invalid = c.find(conds, c.ConditionType.INVALID_SPEC)
+    if invalid is not None:  # first, wherever it sits in the list (Argo §1.5)
+        return "Degraded", f"InvalidSpec: {invalid.message}"
     for cond in conds:
-        if cond.type == c.ConditionType.INVALID_SPEC:
-            return "Degraded", f"InvalidSpec: {cond.message}"
         if cond.type == c.ConditionType.PROGRESSING and cond.reason in (
             c.ABORTED,
             c.DEADLINE_EXCEEDED,

@@ -20,7 +20,7 @@ def parse_duration(value: object) -> float | None:
     if not isinstance(value, str) or not value:
         return None
     text = value.strip()
-    if text.isdigit():
+    if text.isascii() and text.isdigit():
         return float(text)
     return _parse_go_duration(text)
 

@@ -7,6 +7,7 @@ the path of the field, e.g. `spec.strategy.canary.steps[1].setWeight`.
 from __future__ import annotations
 
 import datetime
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -34,6 +35,7 @@ _UNSUPPORTED_STEPS = {
     "setMirrorRoute": "SetMirrorRoute requires TrafficRouting, supports Istio",
 }
 _ROUTERS = ("istio", "alb", "smi", "ambassador", "appMesh", "traefik", "apisix", "plugins")
+_PERCENT = re.compile(r"[0-9]+%?")
 
 
 def _int(value: Any, field: str, *, minimum: int = 0, default: int | None = None) -> int:
@@ -61,7 +63,7 @@ def _mapping(value: Any, field: str) -> JSON:
 def _int_or_percent(value: Any, field: str) -> int | str:
     if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
         return value
-    if isinstance(value, str) and value.rstrip("%").isdigit():
+    if isinstance(value, str) and _PERCENT.fullmatch(value):
         # Argo reads a bare "25" as a percentage too
         return value if value.endswith("%") else f"{value}%"
     raise SpecError(field, f"must be an integer or a percentage, not {value!r}")
@@ -389,39 +391,52 @@ def parse_spec(spec: JSON) -> r.RolloutSpec:
 
 def _parse_time(value: Any) -> datetime.datetime:
     try:
-        return datetime.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        parsed = datetime.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
     except ValueError:
         return datetime.datetime.fromtimestamp(0, datetime.UTC)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=datetime.UTC)
+
+
+def _object(value: Any) -> JSON:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _objects(value: Any) -> tuple[JSON, ...]:
+    items = value if isinstance(value, list | tuple) else ()
+    return tuple(item for item in items if isinstance(item, Mapping))
+
+
+def _count(value: Any) -> int | None:
+    wanted = isinstance(value, int) and not isinstance(value, bool) and value >= 0
+    return value if wanted else None
+
+
+def _text(value: Any) -> str | None:
+    return str(value) if value else None
 
 
 def parse_status(raw: Any) -> r.RolloutStatus:
-    """The status as last written; anything unreadable reads as absent."""
-    status = raw if isinstance(raw, Mapping) else {}
-    index = status.get("currentStepIndex")
-    weights = (status.get("canary") or {}).get("weights") or {}
+    """The status as last written; anything unreadable reads as absent (never raises)."""
+    status = _object(raw)
+    weights = _object(_object(status.get("canary")).get("weights"))
     return r.RolloutStatus(
         current_pod_hash=str(status.get("currentPodHash") or ""),
         stable_rs=str(status.get("stableRS") or ""),
         current_step_hash=str(status.get("currentStepHash") or ""),
-        current_step_index=index if isinstance(index, int) else None,
+        current_step_index=_count(status.get("currentStepIndex")),
         pause_conditions=tuple(
             r.PauseCondition(str(p.get("reason", "")), _parse_time(p.get("startTime")))
-            for p in status.get("pauseConditions") or ()
-            if isinstance(p, Mapping)
+            for p in _objects(status.get("pauseConditions"))
         ),
-        controller_pause=bool(status.get("controllerPause", False)),
-        abort=bool(status.get("abort", False)),
-        aborted_at=status.get("abortedAt") or None,
-        promote_full=bool(status.get("promoteFull", False)),
+        controller_pause=status.get("controllerPause") is True,
+        abort=status.get("abort") is True,
+        aborted_at=_text(status.get("abortedAt")),
+        promote_full=status.get("promoteFull") is True,
         observed_generation=str(status.get("observedGeneration") or ""),
-        restarted_at=status.get("restartedAt") or None,
-        collision_count=status.get("collisionCount"),
-        canary_weight=(weights.get("canary") or {}).get("weight"),
-        conditions=tuple(
-            conditions.parse_condition(c)
-            for c in status.get("conditions") or ()
-            if isinstance(c, Mapping)
-        ),
+        restarted_at=_text(status.get("restartedAt")),
+        collision_count=_count(status.get("collisionCount")),
+        canary_weight=_count(_object(weights.get("canary")).get("weight")),
+        conditions=tuple(conditions.parse_condition(c) for c in _objects(status.get("conditions"))),
         raw=status,
     )
 

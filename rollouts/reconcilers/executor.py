@@ -27,8 +27,8 @@ def _scale_event(action: actions.ScaleReplicaSet) -> actions.Event:
 def _run(action: actions.Action, rollout: model.Rollout, io: ports.Ports) -> list[actions.Event]:
     cluster, ns = io.cluster, rollout.namespace
     if isinstance(action, actions.CreateReplicaSet):
-        cluster.create_replica_set(ns, action.body)
-        return []
+        created = cluster.create_replica_set(ns, action.body)
+        return list(action.events) if created else []
     if isinstance(action, actions.ScaleReplicaSet):
         cluster.scale_replica_set(
             ns, action.name, replicas=action.replicas, desired_replicas=action.desired_replicas
