@@ -29,6 +29,14 @@ class Cluster(Protocol):
 
     def delete_replica_set(self, namespace: str, name: str) -> None: ...
 
+    def evict_pod(self, namespace: str, name: str) -> None:
+        """Evict through the Eviction API; a refusal (a disruption budget) is not an error."""
+        ...
+
+    def list_pods(self, namespace: str, selector: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+        """Pods matching a label selector (read directly: pods are not watched)."""
+        ...
+
     def switch_service(
         self, namespace: str, name: str, *, pod_hash: str, rollout_name: str, adopt: bool
     ) -> None: ...

@@ -8,6 +8,7 @@ import pathlib
 import shutil
 import subprocess
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -95,10 +96,24 @@ def devcluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[cluster.Bac
         yield running
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--kubeconfig",
+        metavar="PATH",
+        default=None,
+        help="run the cluster tests against this (real) cluster instead of devcluster",
+    )
+
+
 @pytest.fixture(scope="session")
-def kubeconfig(devcluster: cluster.BackgroundCluster) -> pathlib.Path:
-    assert devcluster.options.kubeconfig is not None
-    return devcluster.options.kubeconfig
+def kubeconfig(request: pytest.FixtureRequest) -> pathlib.Path:
+    """The cluster under test: devcluster, or the one --kubeconfig names (opt-in)."""
+    given = request.config.getoption("--kubeconfig")
+    if given:
+        return pathlib.Path(given)
+    running: cluster.BackgroundCluster = request.getfixturevalue("devcluster")
+    assert running.options.kubeconfig is not None
+    return running.options.kubeconfig
 
 
 @pytest.fixture(scope="session")
@@ -118,7 +133,7 @@ def api(kubeconfig: pathlib.Path) -> Any:
 @pytest.fixture
 def namespace(api: Any, request: pytest.FixtureRequest) -> str:
     """A fresh namespace named after the test."""
-    name = "t-" + request.node.name.lower().replace("_", "-")[:50].strip("-")
-    name = "".join(c if c.isalnum() or c == "-" else "-" for c in name).strip("-")
+    words = "".join(c if c.isalnum() else "-" for c in request.node.name.lower())
+    name = f"t-{words[:48].strip('-')}-{uuid.uuid4().hex[:5]}"
     client.CoreV1Api(api).create_namespace({"metadata": {"name": name}})
     return name

@@ -28,6 +28,8 @@ REQUIRED_RULES = (
     ("apps", "replicasets", ("create", "get", "list", "patch", "delete")),
     ("", "services", ("list", "patch")),
     ("", "events", ("create",)),
+    ("", "pods", ("list",)),
+    ("", "pods/eviction", ("create",)),
     ("networking.k8s.io", "ingresses", ("list",)),
     (refs.GROUP, "rollouts", ("list",)),
     (refs.GROUP, "rollouts/status", ("patch",)),
@@ -181,6 +183,35 @@ class KubeCluster:
             )
         except errors.NotFound:
             return
+
+    def evict_pod(self, namespace: str, name: str) -> None:
+        body = {
+            "apiVersion": "policy/v1",
+            "kind": "Eviction",
+            "metadata": {"name": name, "namespace": namespace},
+        }
+        try:
+            call(
+                lambda: self.core.create_namespaced_pod_eviction(
+                    name, namespace, raw(body), _preload_content=False
+                )
+            )
+        except errors.NotFound:
+            return  # already gone
+        except errors.ClusterError as exc:
+            if not str(exc).startswith("429"):
+                raise  # 429: a PodDisruptionBudget says not now; the next pass retries
+
+    def list_pods(self, namespace: str, selector: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+        labels = ",".join(
+            f"{k}={v}" for k, v in sorted((selector.get("matchLabels") or {}).items())
+        )
+        listed = call(
+            lambda: self.core.list_namespaced_pod(
+                namespace, label_selector=labels, _preload_content=False
+            )
+        )
+        return list((listed or {}).get("items") or ())
 
     def switch_service(
         self, namespace: str, name: str, *, pod_hash: str, rollout_name: str, adopt: bool

@@ -7,12 +7,13 @@ SpecError (Argo's InvalidSpec), so the Rollout says so instead of acting half-bl
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from rollouts import errors, model
 from rollouts.adapters import cache, nginx
 from rollouts.core import observed as obs
+from rollouts.core import restart
 
 CANARY = "spec.strategy.canary"
 
@@ -53,11 +54,31 @@ def to_replica_set_state(body: Mapping[str, Any]) -> obs.ReplicaSetState:
     )
 
 
-class CachedObserver:
-    """Implements ports.Observer over the controller's caches."""
+def to_pod_state(body: Mapping[str, Any]) -> obs.PodState:
+    meta = body["metadata"]
+    conditions = (body.get("status") or {}).get("conditions") or ()
+    return obs.PodState(
+        name=meta["name"],
+        created=_deadline(meta.get("creationTimestamp"))
+        or datetime.datetime.min.replace(tzinfo=datetime.UTC),
+        ready=any(c.get("type") == "Ready" and c.get("status") == "True" for c in conditions),
+        deleting="deletionTimestamp" in meta,
+    )
 
-    def __init__(self, caches: cache.Caches) -> None:
+
+PodLister = Callable[[str, Mapping[str, Any]], list[Mapping[str, Any]]]
+
+
+class CachedObserver:
+    """Implements ports.Observer over the controller's caches.
+
+    Pods are not watched (a cluster has many); they are listed only while a Rollout is being
+    restarted (spec.restartAt), which is rare and short.
+    """
+
+    def __init__(self, caches: cache.Caches, pods: PodLister | None = None) -> None:
         self.caches = caches
+        self.pods = pods
 
     def get_rollout(self, namespace: str, name: str) -> Mapping[str, Any] | None:
         return self.caches.rollouts.get(namespace, name)
@@ -88,6 +109,20 @@ class CachedObserver:
             services=services,
             stable_ingresses=ingresses,
             canary_weight=weight,
+            pods=self._pods(rollout, replica_sets),
+        )
+
+    def _pods(
+        self, rollout: model.Rollout, replica_sets: tuple[obs.ReplicaSetState, ...]
+    ) -> tuple[obs.PodState, ...]:
+        if self.pods is None or not restart.is_pending(rollout):
+            return ()
+        ours = {rs.name for rs in replica_sets}
+        listed = self.pods(rollout.namespace, rollout.spec.selector)
+        return tuple(
+            to_pod_state(pod)
+            for pod in listed
+            if any(r.get("name") in ours for r in pod["metadata"].get("ownerReferences") or ())
         )
 
     def _service(self, rollout: model.Rollout, name: str, field: str) -> obs.ServiceState:

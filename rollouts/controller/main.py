@@ -28,7 +28,7 @@ def build_runtime(api: client.ApiClient) -> tuple[runtime.Runtime, kube.KubeClus
     cluster = kube.KubeCluster(api, caches)
     io = ports.Ports(
         cluster=cluster,
-        observer=observe.CachedObserver(caches),
+        observer=observe.CachedObserver(caches, pods=cluster.list_pods),
         router=nginx.NginxRouter(api, caches.ingresses),
         recorder=kube.EventRecorder(api),
         clock=kube.SystemClock(),
@@ -99,6 +99,7 @@ def run(args: argparse.Namespace) -> int:
     logs.configure(args.log_format)
     api = _api_client(args.kubeconfig)
     rt, cluster = build_runtime(api)
+    rt.instance_id = args.instance_id
     registry = kopf.OperatorRegistry()
     register(registry, rt)
     elector = leader.LeaseElector(
@@ -122,7 +123,8 @@ def run(args: argparse.Namespace) -> int:
         settings.watching.server_timeout = 300
         await asyncio.to_thread(cluster.prime, args.namespace)
         for body in rt.caches.rollouts.all():
-            rt.enqueue(body["metadata"]["namespace"], body["metadata"]["name"])
+            if rt.ours(body):
+                rt.enqueue(body["metadata"]["namespace"], body["metadata"]["name"])
         if args.leader_elect:
             tasks.append(asyncio.create_task(elector.run()))
         else:

@@ -37,6 +37,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="serve /healthz on this port (0: off; default 8080)",
     )
     parser.add_argument(
+        "--instance-id",
+        default="",
+        metavar="ID",
+        help="handle only Rollouts labelled argo-rollouts.argoproj.io/controller-instance-id=ID "
+        "(default: only Rollouts without that label), as Argo Rollouts' flag",
+    )
+    parser.add_argument(
         "--leader-elect",
         action=argparse.BooleanOptionalAction,
         default=True,

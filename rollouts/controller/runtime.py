@@ -15,6 +15,7 @@ from rollouts.controller import metrics, queue
 from rollouts.reconcilers import rollout as reconciler
 
 log = structlog.get_logger(__name__)
+INSTANCE_ID_LABEL = "argo-rollouts.argoproj.io/controller-instance-id"
 CONFLICT_RETRY = 0.05  # seconds: the watch brings the newer object almost at once
 MAX_BACKOFF = 60.0
 
@@ -26,6 +27,8 @@ class Runtime:
     work: queue.WorkQueue = dataclasses.field(default_factory=queue.WorkQueue)
     stats: metrics.Metrics = dataclasses.field(default_factory=metrics.Metrics)
     failures: dict[queue.Key, int] = dataclasses.field(default_factory=dict)
+    # Argo's --instance-id: handle only Rollouts labelled with it ("" = those without the label)
+    instance_id: str = ""
 
     def enqueue(self, namespace: str, name: str, delay: float = 0.0) -> None:
         self.work.add((namespace, name), delay)
@@ -75,10 +78,14 @@ class Runtime:
 
     # -- watch events ------------------------------------------------------------
 
+    def ours(self, rollout: Any) -> bool:
+        labels = rollout["metadata"].get("labels") or {}
+        return bool(labels.get(INSTANCE_ID_LABEL, "") == self.instance_id)
+
     def on_rollout(self, event_type: str | None, body: dict[str, Any]) -> None:
         self.caches.rollouts.apply(event_type, body)
         meta = body["metadata"]
-        if event_type != "DELETED":
+        if event_type != "DELETED" and self.ours(body):
             self.enqueue(meta["namespace"], meta["name"])
 
     def on_owned(
@@ -88,7 +95,12 @@ class Runtime:
         target.apply(event_type, body)
         meta = body["metadata"]
         for ref in meta.get("ownerReferences") or ():
-            if ref.get("kind") == "Rollout" and ref.get("controller"):
+            owner = self.caches.rollouts.get(meta["namespace"], ref["name"])
+            if (
+                ref.get("kind") == "Rollout"
+                and ref.get("controller")
+                and (owner is None or self.ours(owner))
+            ):
                 self.enqueue(meta["namespace"], ref["name"])
 
     def on_referenced(
@@ -99,9 +111,8 @@ class Runtime:
         meta = body["metadata"]
         for rollout in self.caches.rollouts.all():
             rmeta = rollout["metadata"]
-            if rmeta.get("namespace") == meta.get("namespace") and meta["name"] in _references(
-                rollout
-            ):
+            same_namespace = rmeta.get("namespace") == meta.get("namespace")
+            if same_namespace and self.ours(rollout) and meta["name"] in _references(rollout):
                 self.enqueue(rmeta["namespace"], rmeta["name"])
 
 

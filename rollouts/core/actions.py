@@ -38,6 +38,11 @@ class SetScaleDownDeadline:
 
 
 @dataclasses.dataclass(frozen=True)
+class EvictPod:
+    name: str
+
+
+@dataclasses.dataclass(frozen=True)
 class DeleteReplicaSet:
     name: str
 
@@ -61,6 +66,7 @@ Action = (
     | ScaleReplicaSet
     | SetScaleDownDeadline
     | DeleteReplicaSet
+    | EvictPod
     | SwitchService
     | SetCanaryWeight
 )

@@ -41,6 +41,7 @@ class CanaryPass:
     requeue: list[float] = dataclasses.field(default_factory=list)
     created: ReplicaSetState | None = None
     scaled: bool = False
+    restarted_at: str | None = None
 
     @property
     def replicas(self) -> int:
@@ -149,6 +150,10 @@ def canary_target(state: CanaryPass, weight: int) -> int:
     scale = None
     if not state.progress.abort and not state.progress.promote_full:
         scale = steps.canary_scale_at(state.strategy.steps, state.progress.index)
+    return _sized(state, scale, weight)
+
+
+def _sized(state: CanaryPass, scale: steps.CanaryScale | None, weight: int) -> int:
     if scale is not None and scale.replicas is not None:
         return min(scale.replicas, state.replicas)
     if scale is not None and scale.weight is not None:
@@ -219,18 +224,13 @@ def _routed_canary_target(state: CanaryPass, new_rs: ReplicaSetState, weight: in
     if not state.progress.abort:
         return canary_target(state, weight)
     delay = state.strategy.effective_abort_scale_down_delay
-    if delay == 0:
-        return canary_target(state, desired_weight_ignoring_abort(state))
+    if delay == 0:  # left running (Argo §2.7); an explicit setCanaryScale still sizes it
+        scale = steps.canary_scale_at(state.strategy.steps, state.progress.index)
+        return new_rs.spec_replicas if scale is None else _sized(state, scale, 0)
     deadline = new_rs.scale_down_deadline
     if deadline is not None and deadline <= state.now:
         return 0
     return new_rs.spec_replicas
-
-
-def desired_weight_ignoring_abort(state: CanaryPass) -> int:
-    return steps.set_weight_at(
-        state.strategy.steps, state.progress.index, max_weight=state.max_weight
-    )
 
 
 def plan_scaling(state: CanaryPass, targets: Mapping[str, int]) -> None:

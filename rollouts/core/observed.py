@@ -32,6 +32,16 @@ class ReplicaSetState:
 
 
 @dataclasses.dataclass(frozen=True)
+class PodState:
+    """A pod of the Rollout, read only while a restart (spec.restartAt) is in progress."""
+
+    name: str
+    created: datetime.datetime
+    ready: bool = False
+    deleting: bool = False
+
+
+@dataclasses.dataclass(frozen=True)
 class ServiceState:
     name: str
     selector: Mapping[str, str]
@@ -49,6 +59,7 @@ class Observed:
         default_factory=dict
     )
     canary_weight: int | None = None  # read back from the traffic router
+    pods: tuple[PodState, ...] = ()  # only while a restart is pending
 
     def replica_set(self, pod_hash: str) -> ReplicaSetState | None:
         return next((rs for rs in self.replica_sets if rs.pod_hash == pod_hash), None)

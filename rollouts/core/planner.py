@@ -7,10 +7,11 @@ gives no actions (the plan's targets are already the observed state).
 from __future__ import annotations
 
 import datetime
+from collections.abc import Mapping
 from typing import Any
 
 from rollouts import model
-from rollouts.core import actions, canary, hashing, progress, status
+from rollouts.core import actions, canary, hashing, progress, restart, status
 from rollouts.core.observed import Observed, ReplicaSetState
 from rollouts.model import conditions as c
 
@@ -50,6 +51,13 @@ def plan_rollout(
     _announce_intents(state)
     if state.new_rs is None:
         _create_new_replica_set(state)
+    restarting = restart.plan_restart(rollout, observed, now)
+    state.restarted_at = restarting.restarted_at
+    if restarting.requeue_after is not None:
+        state.after(restarting.requeue_after)
+    if restarting.evict:
+        state.actions.extend(actions.EvictPod(name) for name in restarting.evict)
+        return _finish(state)  # a pass that evicts does nothing else (Argo §2.12)
     targets = canary.compute_targets(state, canary.desired_weight(state))
     canary.plan_scaling(state, targets)
     canary.plan_step(state, targets)
@@ -103,14 +111,22 @@ def _recorded_weight(state: canary.CanaryPass) -> int:
     return state.observed.canary_weight or 0
 
 
+def _recorded_count(raw: Mapping[str, Any], key: str) -> int:
+    value = raw.get(key, 0)
+    return value if isinstance(value, int) else 0
+
+
 def _progressed(state: canary.CanaryPass, counts: dict[str, int]) -> bool:
+    """Argo's signs of progress (§1.4), against the counts last recorded."""
     old = state.rollout.status
-    raw = old.raw
+    recorded = {key: _recorded_count(old.raw, key) for key in counts}
+    old_pods = recorded["replicas"] - recorded["updatedReplicas"]
     return (
         state.created is not None
-        or counts["updatedReplicas"] != raw.get("updatedReplicas", 0)
-        or counts["availableReplicas"] > raw.get("availableReplicas", 0)
-        or counts["readyReplicas"] > raw.get("readyReplicas", 0)
+        or counts["updatedReplicas"] != recorded["updatedReplicas"]
+        or counts["replicas"] - counts["updatedReplicas"] < old_pods
+        or counts["availableReplicas"] > recorded["availableReplicas"]
+        or counts["readyReplicas"] > recorded["readyReplicas"]
         or state.progress.stable_hash != old.stable_rs
         or state.progress.index != old.current_step_index
         or state.progress.step_hash != old.current_step_hash
@@ -145,7 +161,9 @@ def _finish(state: canary.CanaryPass) -> actions.Plan:
     if timed_out and rollout.spec.progress_deadline_abort and not p.abort:
         p.abort = True  # acted on in the next pass, which scales back to stable
         state.after(canary.IMMEDIATELY)
-    phase, message = status.compute_phase(rollout, p, conds, counts, routed=state.routed)
+    phase, message = status.compute_phase(
+        rollout, p, conds, counts, routed=state.routed, restarted_at=state.restarted_at
+    )
     doc = _status_document(state, counts, conds, phase, message)
     if not timed_out and not p.abort and phase == "Progressing" and not _waiting_at_pause(state):
         state.after(rollout.spec.progress_deadline_seconds)
@@ -180,6 +198,7 @@ def _status_document(
         "abort": p.abort or None,
         "abortedAt": p.aborted_at,
         "promoteFull": p.promote_full or None,
+        "restartedAt": state.restarted_at,
         **counts,
         "selector": status.format_selector(rollout.spec.selector),
         "conditions": [cond.to_json() for cond in conds],

@@ -208,9 +208,14 @@ def _degraded(conds: Sequence[model.Condition]) -> tuple[str, str] | None:
 
 
 def _waiting(
-    rollout: model.Rollout, p: progress.Progress, counts: Mapping[str, int], *, routed: bool
+    rollout: model.Rollout,
+    p: progress.Progress,
+    counts: Mapping[str, int],
+    *,
+    routed: bool,
+    restarted_at: str | None,
 ) -> str | None:
-    if rollout.spec.restart_at and rollout.spec.restart_at != rollout.status.restarted_at:
+    if rollout.spec.restart_at and rollout.spec.restart_at != restarted_at:
         return "rollout is restarting"
     if counts["updatedReplicas"] < rollout.replicas:
         return "more replicas need to be updated"
@@ -230,8 +235,12 @@ def compute_phase(
     counts: Mapping[str, int],
     *,
     routed: bool,
+    restarted_at: str | None = None,
 ) -> tuple[str, str]:
-    """Argo's phase and message, first rule that matches (§1.5)."""
+    """Argo's phase and message, first rule that matches (§1.5).
+
+    `restarted_at` is status.restartedAt as this pass leaves it.
+    """
     degraded = _degraded(conds)
     if degraded is not None:
         return degraded
@@ -239,7 +248,7 @@ def compute_phase(
         return "Paused", "manually paused"
     if p.pause_conditions:
         return "Paused", p.pause_conditions[0].reason
-    waiting = _waiting(rollout, p, counts, routed=routed)
+    waiting = _waiting(rollout, p, counts, routed=routed, restarted_at=restarted_at)
     if waiting is not None:
         return "Progressing", waiting
     return "Healthy", ""

@@ -78,17 +78,26 @@ def _resource(rtype: kinds.ResourceType) -> JSON:
     return entry
 
 
+# subresources served as another kind: (group, version, kind, verbs)
+_SUBRESOURCE_KINDS = {
+    "scale": ("autoscaling", "v1", "Scale", ["get", "patch", "update"]),
+    "eviction": ("policy", "v1", "Eviction", ["create"]),
+}
+
+
 def _subresource(rtype: kinds.ResourceType, sub: str) -> JSON:
-    kind = {"Scale": "Scale"}.get(sub.title(), rtype.kind)
+    group, version, kind, verbs = _SUBRESOURCE_KINDS.get(
+        sub, ("", "", rtype.kind, ["get", "patch", "update"])
+    )
     entry: JSON = {
         "name": f"{rtype.plural}/{sub}",
         "singularName": "",
         "namespaced": rtype.namespaced,
         "kind": kind,
-        "verbs": ["get", "patch", "update"],
+        "verbs": verbs,
     }
-    if sub == "scale":
-        entry.update(group="autoscaling", version="v1")
+    if group:
+        entry.update(group=group, version=version)
     return entry
 
 
@@ -132,9 +141,11 @@ def _aggregated_version(version: str, types: list[kinds.ResourceType]) -> JSON:
 
 
 def _aggregated_subresource(rtype: kinds.ResourceType, version: str, sub: str) -> JSON:
-    kind = (
-        {"group": "autoscaling", "version": "v1", "kind": "Scale"}
-        if sub == "scale"
-        else {"group": rtype.group, "version": version, "kind": rtype.kind}
+    group, other_version, kind, verbs = _SUBRESOURCE_KINDS.get(
+        sub, (rtype.group, version, rtype.kind, ["get", "patch", "update"])
     )
-    return {"subresource": sub, "responseKind": kind, "verbs": ["get", "patch", "update"]}
+    return {
+        "subresource": sub,
+        "responseKind": {"group": group, "version": other_version, "kind": kind},
+        "verbs": verbs,
+    }

@@ -44,6 +44,8 @@ class ResourceType:
     printer_columns: Mapping[str, tuple[dict[str, Any], ...]] = dataclasses.field(
         default_factory=dict
     )
+    # subresources beyond status and scale (pods/eviction)
+    extra_subresources: tuple[str, ...] = ()
     # for types that share storage with another (events.k8s.io/v1 Event ↔ core/v1 Event)
     stored_as: tuple[str, str] | None = None
 
@@ -70,7 +72,11 @@ class ResourceType:
 
     @property
     def subresources(self) -> tuple[str, ...]:
-        return (("status",) if self.status else ()) + (("scale",) if self.scale else ())
+        return (
+            (("status",) if self.status else ())
+            + (("scale",) if self.scale else ())
+            + self.extra_subresources
+        )
 
 
 def _core(kind: str, plural: str, **kw: Any) -> ResourceType:
@@ -95,7 +101,15 @@ _WORKLOAD = {"categories": ("all",), "status": True, "tracks_generation": True}
 
 BUILTINS: tuple[ResourceType, ...] = (
     _core("Namespace", "namespaces", namespaced=False, short_names=("ns",), status=True),
-    _core("Pod", "pods", namespaced=True, short_names=("po",), categories=("all",), status=True),
+    _core(
+        "Pod",
+        "pods",
+        namespaced=True,
+        short_names=("po",),
+        categories=("all",),
+        status=True,
+        extra_subresources=("eviction",),
+    ),
     _core(
         "Service",
         "services",

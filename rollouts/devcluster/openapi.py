@@ -118,7 +118,6 @@ def _paths(rtype: kinds.ResourceType, version: str) -> JSON:
         },
     }
     for sub in rtype.subresources:
-        paths[f"{item}/{sub}"] = {
-            action: _operation(rtype, version, action) for action in ("get", "put", "patch")
-        }
+        actions = ("post",) if sub == "eviction" else ("get", "put", "patch")
+        paths[f"{item}/{sub}"] = {action: _operation(rtype, version, action) for action in actions}
     return paths

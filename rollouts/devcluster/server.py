@@ -22,6 +22,7 @@ from rollouts.devcluster import (
     conversion,
     discovery,
     openapi,
+    protobuf,
     routes,
     scale,
     selectors,
@@ -162,11 +163,26 @@ async def openapi_document(request: web.Request) -> web.Response:
 async def read_body(request: web.Request) -> Any:
     raw = await request.read()
     content_type = request.headers.get("Content-Type", "application/json").split(";")[0]
+    accepted = ["application/json", "application/yaml"]
+    if content_type == protobuf.CONTENT_TYPE:
+        # kubectl's typed clients send built-in kinds as protobuf; a few kinds are described
+        try:
+            return protobuf.decode(raw)
+        except protobuf.UnsupportedKindError as exc:
+            standard = apierrors.unsupported_media_type(content_type, accepted).message
+            raise apierrors.ApiError(
+                415,
+                "UnsupportedMediaType",
+                f"{standard} (devcluster reads protobuf bodies of "
+                f"{', '.join(protobuf.supported_kinds())} only, not {exc.api_version} "
+                f"{exc.kind}; send it as JSON, e.g. with kubectl apply -f)",
+            ) from exc
+        except protobuf.ProtobufError as exc:
+            raise apierrors.bad_request(
+                f"the object provided is unrecognized: couldn't decode the body: {exc}"
+            ) from exc
     if "protobuf" in content_type or "cbor" in content_type:
-        # Kubernetes protobuf needs the generated schemas of every kind; JSON clients work
-        raise apierrors.unsupported_media_type(
-            content_type, ["application/json", "application/yaml"]
-        )
+        raise apierrors.unsupported_media_type(content_type, accepted)
     try:
         if content_type in ("application/yaml", "application/apply-patch+yaml"):
             return yaml.safe_load(raw)
@@ -422,6 +438,28 @@ async def delete_many(request: web.Request, target: routes.Target) -> web.Stream
     )
 
 
+async def evict(request: web.Request, target: routes.Target) -> web.StreamResponse:
+    """POST pods/<name>/eviction: a graceful delete (no PodDisruptionBudgets are simulated)."""
+    if target.subresource != "eviction":
+        raise apierrors.method_not_allowed()
+    assert target.name is not None
+    body = await read_body(request)
+    options = ((body or {}).get("deleteOptions") or {}) if isinstance(body, dict) else {}
+    grace = options.get("gracePeriodSeconds")
+    _store(request).delete(
+        target.rtype,
+        namespace=target.namespace,
+        name=target.name,
+        preconditions=options.get("preconditions"),
+        grace_seconds=None if grace is None else int(grace),
+        options=_options(request),
+    )
+    return respond(
+        {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "code": 201},
+        status=201,
+    )
+
+
 _HANDLERS = {
     ("GET", True): get_one,
     ("GET", False): get_many,
@@ -430,6 +468,7 @@ _HANDLERS = {
     ("PATCH", True): patch,
     ("DELETE", True): delete_one,
     ("DELETE", False): delete_many,
+    ("POST", True): evict,
 }
 
 

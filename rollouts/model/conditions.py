@@ -56,6 +56,7 @@ EVENT_PATCHING_INGRESS = "PatchingCanaryIngress"
 EVENT_SKIP_STEPS = "SkipSteps"
 EVENT_TRAFFIC_ERROR = "TrafficRoutingError"
 EVENT_INVALID_SPEC = "InvalidSpec"
+EVENT_RESTARTING = "RestartingPods"
 
 
 @dataclasses.dataclass(frozen=True)

@@ -37,6 +37,9 @@ def _run(action: actions.Action, rollout: model.Rollout, io: ports.Ports) -> lis
     if isinstance(action, actions.SetScaleDownDeadline):
         cluster.set_scale_down_deadline(ns, action.name, action.deadline)
         return []
+    if isinstance(action, actions.EvictPod):
+        cluster.evict_pod(ns, action.name)
+        return [actions.Event(c.EVENT_RESTARTING, f"Evicted pod {action.name} to restart it")]
     if isinstance(action, actions.DeleteReplicaSet):
         cluster.delete_replica_set(ns, action.name)
         return []

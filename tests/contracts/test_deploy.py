@@ -61,6 +61,9 @@ CODE_RULES: frozenset[Rule] = frozenset(
         ("", "services", "patch"),
         # adapters/kube.py KubeCluster.patch_rollout_status
         ("argoproj.io", "rollouts/status", "patch"),
+        # adapters/kube.py KubeCluster: restartAt lists the Rollout's pods and evicts old ones
+        ("", "pods", "list"),
+        ("", "pods/eviction", "create"),
         # adapters/kube.py EventRecorder
         ("", "events", "create"),
         # adapters/nginx.py NginxRouter: the canary Ingress

@@ -6,10 +6,11 @@ import pathlib
 import signal
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
 
 import pytest
+
+from tests.conftest import Kubectl
 
 
 class Controller:
@@ -62,11 +63,18 @@ class Controller:
         return self.log.read_text(errors="replace")
 
 
+CRDS = pathlib.Path(__file__).resolve().parents[2] / "crds"
+
+
 @pytest.fixture(scope="session")
 def controller(
-    kubeconfig: pathlib.Path, tmp_path_factory: pytest.TempPathFactory
+    kubeconfig: pathlib.Path, kubectl: Kubectl, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Controller]:
-    """One controller for the session's cluster; tests use their own namespaces."""
+    """One controller for the session's cluster; tests use their own namespaces.
+
+    On a real cluster (--kubeconfig) the CRDs are applied first; devcluster starts with them.
+    """
+    kubectl("apply", "-k", str(CRDS))
     running = Controller(
         kubeconfig, tmp_path_factory.mktemp("controller") / "controller.log", "default"
     )
@@ -74,7 +82,3 @@ def controller(
     yield running
     running.stop()
     assert "Traceback" not in running.output(), running.output()[-4000:]
-
-
-def unique(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:6]}"

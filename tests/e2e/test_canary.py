@@ -6,6 +6,7 @@ a user would look at: phase and message, ReplicaSet sizes, Service selectors, ca
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 import pytest
@@ -201,3 +202,26 @@ def test_a_malformed_rollout_does_not_stop_the_others(rollouts: Rollouts):
 
     assert "Duration needs to be greater than 0" in invalid["message"]
     assert "spec.strategy.canary.steps[1].pause.duration" in invalid["message"]
+
+
+def test_restart_at_replaces_every_pod_a_few_at_a_time(rollouts: Rollouts):
+    _deployed(rollouts, manifest(replicas=4))
+    before = {
+        p["metadata"]["name"]
+        for p in rollouts.kubectl.json("-n", rollouts.namespace, "get", "pods")["items"]
+    }
+    # a second on: timestamps have second precision, and every pod must be older
+    at = (datetime.datetime.now(datetime.UTC) + datetime.timedelta(seconds=1)).strftime(
+        "%Y-%m-%dT%H:%M:%SZ"
+    )
+
+    rollouts.patch({"spec": {"restartAt": at}})
+    rollouts.wait(phase="Healthy", timeout=30)
+    wait_for(lambda: rollouts.status().get("restartedAt") == at, message="restartedAt recorded")
+
+    after = {
+        p["metadata"]["name"]
+        for p in rollouts.kubectl.json("-n", rollouts.namespace, "get", "pods")["items"]
+    }
+    assert not before & after
+    assert "RestartingPods" in rollouts.events()

@@ -452,3 +452,28 @@ def test_devcluster_keeps_serving_after_bad_requests(devcluster: cluster.Backgro
 
     with urllib.request.urlopen(f"{devcluster.address}/version") as answer:
         assert json.loads(answer.read())["major"] == "1"
+
+
+def test_evicting_a_pod_deletes_it_gracefully(api: Any, namespace: str):
+    core = client.CoreV1Api(api)
+    core.create_namespaced_pod(
+        namespace,
+        {"metadata": {"name": "victim"}, "spec": {"containers": [{"name": "c", "image": "i:1"}]}},
+    )
+    wait_for(
+        lambda: core.read_namespaced_pod("victim", namespace).status.phase == "Running",
+        message="pod running",
+    )
+
+    core.create_namespaced_pod_eviction(
+        "victim",
+        namespace,
+        {"apiVersion": "policy/v1", "kind": "Eviction", "metadata": {"name": "victim"}},
+    )
+
+    wait_for(
+        lambda: (
+            "victim" not in {p.metadata.name for p in core.list_namespaced_pod(namespace).items}
+        ),
+        message="pod gone",
+    )

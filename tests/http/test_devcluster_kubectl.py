@@ -268,7 +268,7 @@ def test_get_watch_prints_objects_as_they_are_created(kubectl: Kubectl, namespac
             id="bad-name",
         ),
         pytest.param(
-            ("create", "configmap", "proto", "--from-literal=a=b"),
+            ("create", "deployment", "proto", "--image=nginx"),
             None,
             "accepted media types include: application/json",
             id="protobuf-body",

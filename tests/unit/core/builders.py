@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from rollouts import model
-from rollouts.core import actions, hashing
+from rollouts.core import actions, hashing, planner
 from rollouts.core.observed import (
     HASH_LABEL,
     REVISION,
@@ -245,3 +245,19 @@ def apply(plan: actions.Plan, ro: model.Rollout, world: Observed) -> tuple[model
     world = dataclasses.replace(world, replica_sets=tuple(sets.values()))
     raw = merge_patch(ro.status.raw, plan.status)
     return dataclasses.replace(ro, status=model.parse_status(raw)), world
+
+
+def settle(
+    ro: model.Rollout, world: Observed, now: datetime.datetime = T0, *, passes: int = 40
+) -> tuple[model.Rollout, Observed, actions.Plan]:
+    """Plan and apply until a pass changes nothing (no actions, same status); the last plan.
+
+    Time stands still: pauses wait and scale-down deadlines hold.
+    """
+    for _ in range(passes):
+        plan = planner.plan_rollout(ro, world, now)
+        after, world = apply(plan, ro, world)
+        if not plan.actions and after.status.raw == ro.status.raw:
+            return after, world, plan
+        ro = after
+    raise AssertionError(f"no quiet pass within {passes} passes; last plan: {plan}")
