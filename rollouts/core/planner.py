@@ -78,6 +78,7 @@ def _announce_intents(state: canary.CanaryPass) -> None:
         revision = new_rs.revision if new_rs else 0
         state.event(c.EVENT_ABORTED, f"Rollout aborted update to revision {revision}", "Warning")
     if old.controller_pause and not old.pause_conditions and p.controller_pause:
+        p.resumed = True
         state.event(c.EVENT_RESUMED, "Rollout is resumed")
 
 

@@ -34,6 +34,7 @@ class Progress:
     aborted_at: str | None
     promote_full: bool
     retried: bool = False
+    resumed: bool = False  # a user cleared the pause conditions the controller had set
     skipped_to_stable: bool = False
     events: list[actions.Event] = dataclasses.field(default_factory=list)
 
@@ -68,7 +69,9 @@ def compute_progress(
     if changed:
         _restart(progress, len(steps))
     if progress.promoted:
-        _skip_steps(progress, len(steps), announce=changed and status.stable_rs == pod_hash)
+        _skip_steps(
+            progress, len(steps), announce=changed and bool(steps) and status.stable_rs == pod_hash
+        )
     elif progress.index is None and steps:
         progress.index = 0
     _apply_abort_intent(progress, now)

@@ -68,9 +68,13 @@ def _progressing(
             c.ABORTED,
             f"Rollout aborted update to revision {revision}",
         )
-    if rollout.spec.paused:
+    if rollout.spec.paused or p.pause_conditions:
         return model.Condition(
             c.ConditionType.PROGRESSING, "Unknown", c.PAUSED, "Rollout is paused"
+        )
+    if p.resumed:
+        return model.Condition(
+            c.ConditionType.PROGRESSING, "Unknown", c.RESUMED, "Rollout is resumed"
         )
     if p.retried:
         return model.Condition(

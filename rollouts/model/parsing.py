@@ -173,6 +173,9 @@ def _traffic_routing(raw: Any) -> r.TrafficRouting | None:
         )
     if max_weight == 0:
         raise SpecError(f"{field}.maxTrafficWeight", "must be greater than 0")
+    if nginx is None:
+        # routed rules (stable kept full, a weight to set) with no router would move nothing
+        raise SpecError(field, "trafficRouting needs a traffic router (nginx is supported)")
     return r.TrafficRouting(
         nginx=_nginx(_mapping(nginx, f"{field}.nginx"), f"{field}.nginx") if nginx else None,
         max_traffic_weight=max_weight,

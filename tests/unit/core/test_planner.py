@@ -196,6 +196,25 @@ def test_promote_clears_the_pause_and_completes_the_step() -> None:
     ]
 
 
+def test_a_canary_pause_marks_progressing_unknown_paused() -> None:
+    plan = _plan(_at(1), b.observed(b.rs("v1", 4), b.rs("v2", 1, revision=2)))
+    assert _condition(plan, c.ConditionType.PROGRESSING) == (
+        "Unknown",
+        c.PAUSED,
+        "Rollout is paused",
+    )
+
+
+def test_promote_marks_progressing_unknown_resumed() -> None:
+    ro = _at(1, status={"controllerPause": True})
+    plan = _plan(ro, b.observed(b.rs("v1", 4), b.rs("v2", 1, revision=2)))
+    assert _condition(plan, c.ConditionType.PROGRESSING) == (
+        "Unknown",
+        c.RESUMED,
+        "Rollout is resumed",
+    )
+
+
 @pytest.mark.parametrize(
     ("seconds", "index", "requeue"),
     [

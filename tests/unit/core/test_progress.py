@@ -109,6 +109,11 @@ def test_going_back_to_the_stable_template_skips_to_the_end() -> None:
     ]
 
 
+def test_going_back_to_the_stable_template_without_steps_announces_nothing() -> None:
+    ro = b.rollout("v1", steps=None, status={**_at("v1", "v2", index=None)})
+    assert _progress(ro).events == []
+
+
 def test_a_promoted_rollout_with_abort_set_is_silently_unaborted() -> None:
     ro = b.rollout("v1", stable="v1", index=4, steps=STEPS, status={"abort": True})
     p = _progress(ro)

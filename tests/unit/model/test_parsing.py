@@ -652,3 +652,10 @@ STATUS_KEYS = st.sampled_from(
 def test_status_parsing_never_raises(raw: Any) -> None:
     status = model.parse_status(raw)
     assert all(pc.start_time.tzinfo is not None for pc in status.pause_conditions)
+
+
+def test_traffic_routing_without_a_router_is_invalid() -> None:
+    with pytest.raises(SpecError) as failure:
+        _parse(_routed(trafficRouting={}))
+    assert failure.value.field == f"{CANARY}.trafficRouting"
+    assert "needs a traffic router" in failure.value.message
