@@ -37,6 +37,16 @@ class Cluster(Protocol):
         """Pods matching a label selector (read directly: pods are not watched)."""
         ...
 
+    def create_analysis_run(self, namespace: str, body: Mapping[str, Any]) -> None: ...
+
+    def terminate_analysis_run(self, namespace: str, name: str) -> None: ...
+
+    def delete_analysis_run(self, namespace: str, name: str) -> None: ...
+
+    def patch_analysis_run_status(
+        self, namespace: str, name: str, status: Mapping[str, Any], *, resource_version: str
+    ) -> None: ...
+
     def switch_service(
         self, namespace: str, name: str, *, pod_hash: str, rollout_name: str, adopt: bool
     ) -> None: ...
@@ -54,6 +64,12 @@ class Observer(Protocol):
     def observe(self, rollout: model.Rollout) -> Observed: ...
 
 
+class RunObserver(Protocol):
+    """Reads AnalysisRuns from the watch-fed cache."""
+
+    def get_analysis_run(self, namespace: str, name: str) -> Mapping[str, Any] | None: ...
+
+
 class TrafficRouter(Protocol):
     """Moves traffic between the stable and canary Services."""
 
@@ -64,6 +80,16 @@ class Recorder(Protocol):
     """Posts Kubernetes Events about a Rollout."""
 
     def event(self, ref: model.ObjectRef, event: actions.Event) -> None: ...
+
+
+class MetricProvider(Protocol):
+    """Takes one measurement of a metric: query the provider, judge by the conditions.
+
+    Expected failures (unreachable, bad query, no data) come back as a Measurement in phase
+    Error or Failed with a message, never as an exception.
+    """
+
+    def measure(self, metric: model.Metric, now: datetime.datetime) -> model.Measurement: ...
 
 
 class Clock(Protocol):
@@ -77,3 +103,4 @@ class Ports:
     router: TrafficRouter
     recorder: Recorder
     clock: Clock
+    metrics: MetricProvider

@@ -32,6 +32,10 @@ REQUIRED_RULES = (
     ("", "pods/eviction", ("create",)),
     ("networking.k8s.io", "ingresses", ("list",)),
     (refs.GROUP, "rollouts", ("list",)),
+    (refs.GROUP, "analysisruns", ("create", "delete", "list", "patch")),
+    (refs.GROUP, "analysisruns/status", ("patch",)),
+    (refs.GROUP, "analysistemplates", ("list",)),
+    (refs.GROUP, "clusteranalysistemplates", ("list",)),
     (refs.GROUP, "rollouts/status", ("patch",)),
 )
 
@@ -80,19 +84,43 @@ class KubeCluster:
         """
         for target, request in self._listings(namespace):
             for item in (call(request) or {}).get("items") or ():
-                target.apply(None, item)
+                found_in = (item.get("metadata") or {}).get("namespace")
+                if namespace is None or found_in in (None, namespace):
+                    target.apply(None, item)
 
     def _listings(self, namespace: str | None) -> list[tuple[cache.ObjectCache, Callable[[], Any]]]:
         raw_list: dict[str, Any] = {"_preload_content": False}
         caches = self.caches
+        # custom resources are listed cluster-wide and filtered in prime()
+        custom: list[tuple[cache.ObjectCache, Callable[[], Any]]] = [
+            (
+                caches.rollouts,
+                lambda: self.custom.list_cluster_custom_object(
+                    refs.GROUP, refs.VERSION, "rollouts", **raw_list
+                ),
+            ),
+            (
+                caches.analysis_runs,
+                lambda: self.custom.list_cluster_custom_object(
+                    refs.GROUP, refs.VERSION, "analysisruns", **raw_list
+                ),
+            ),
+            (
+                caches.analysis_templates,
+                lambda: self.custom.list_cluster_custom_object(
+                    refs.GROUP, refs.VERSION, "analysistemplates", **raw_list
+                ),
+            ),
+            (
+                caches.cluster_analysis_templates,
+                lambda: self.custom.list_cluster_custom_object(
+                    refs.GROUP, refs.VERSION, "clusteranalysistemplates", **raw_list
+                ),
+            ),
+        ]
         if namespace:
             return [
-                (
-                    caches.rollouts,
-                    lambda: self.custom.list_namespaced_custom_object(
-                        refs.GROUP, refs.VERSION, namespace, "rollouts", **raw_list
-                    ),
-                ),
+                *custom,
                 (
                     caches.replica_sets,
                     lambda: self.apps.list_namespaced_replica_set(namespace, **raw_list),
@@ -104,12 +132,7 @@ class KubeCluster:
                 ),
             ]
         return [
-            (
-                caches.rollouts,
-                lambda: self.custom.list_cluster_custom_object(
-                    refs.GROUP, refs.VERSION, "rollouts", **raw_list
-                ),
-            ),
+            *custom,
             (
                 caches.replica_sets,
                 lambda: self.apps.list_replica_set_for_all_namespaces(**raw_list),
@@ -212,6 +235,73 @@ class KubeCluster:
             )
         )
         return list((listed or {}).get("items") or ())
+
+    def create_analysis_run(self, namespace: str, body: Mapping[str, Any]) -> None:
+        try:
+            created = call(
+                lambda: self.custom.create_namespaced_custom_object(
+                    refs.GROUP,
+                    refs.VERSION,
+                    namespace,
+                    "analysisruns",
+                    raw(body),
+                    _preload_content=False,
+                )
+            )
+        except errors.Conflict:
+            return  # created by an earlier pass
+        self._seen(self.caches.analysis_runs, created)
+
+    def terminate_analysis_run(self, namespace: str, name: str) -> None:
+        try:
+            patched = call(
+                lambda: self.custom.patch_namespaced_custom_object(
+                    refs.GROUP,
+                    refs.VERSION,
+                    namespace,
+                    "analysisruns",
+                    name,
+                    {"spec": {"terminate": True}},
+                    _content_type=MERGE,
+                    _preload_content=False,
+                )
+            )
+        except errors.NotFound:
+            return
+        self._seen(self.caches.analysis_runs, patched)
+
+    def delete_analysis_run(self, namespace: str, name: str) -> None:
+        try:
+            call(
+                lambda: self.custom.delete_namespaced_custom_object(
+                    refs.GROUP,
+                    refs.VERSION,
+                    namespace,
+                    "analysisruns",
+                    name,
+                    _preload_content=False,
+                )
+            )
+        except errors.NotFound:
+            return
+
+    def patch_analysis_run_status(
+        self, namespace: str, name: str, status: Mapping[str, Any], *, resource_version: str
+    ) -> None:
+        body = {"metadata": {"resourceVersion": resource_version}, "status": status}
+        patched = call(
+            lambda: self.custom.patch_namespaced_custom_object_status(
+                refs.GROUP,
+                refs.VERSION,
+                namespace,
+                "analysisruns",
+                name,
+                body,
+                _content_type=MERGE,
+                _preload_content=False,
+            )
+        )
+        self._seen(self.caches.analysis_runs, patched)
 
     def switch_service(
         self, namespace: str, name: str, *, pod_hash: str, rollout_name: str, adopt: bool

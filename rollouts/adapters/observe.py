@@ -14,6 +14,7 @@ from rollouts import errors, model
 from rollouts.adapters import cache, nginx
 from rollouts.core import observed as obs
 from rollouts.core import restart
+from rollouts.model import analysis_status
 
 CANARY = "spec.strategy.canary"
 
@@ -66,6 +67,18 @@ def to_pod_state(body: Mapping[str, Any]) -> obs.PodState:
     )
 
 
+def to_run_state(body: Mapping[str, Any]) -> obs.RunState:
+    meta, status = body["metadata"], body.get("status") or {}
+    return obs.RunState(
+        name=meta["name"],
+        phase=analysis_status.parse_phase(status.get("phase")),
+        message=str(status.get("message") or ""),
+        pod_hash=str((meta.get("labels") or {}).get(obs.HASH_LABEL, "")),
+        terminating=bool((body.get("spec") or {}).get("terminate")),
+        created=str(meta.get("creationTimestamp", "")),
+    )
+
+
 PodLister = Callable[[str, Mapping[str, Any]], list[Mapping[str, Any]]]
 
 
@@ -82,6 +95,9 @@ class CachedObserver:
 
     def get_rollout(self, namespace: str, name: str) -> Mapping[str, Any] | None:
         return self.caches.rollouts.get(namespace, name)
+
+    def get_analysis_run(self, namespace: str, name: str) -> Mapping[str, Any] | None:
+        return self.caches.analysis_runs.get(namespace, name)
 
     def observe(self, rollout: model.Rollout) -> obs.Observed:
         replica_sets = tuple(
@@ -110,7 +126,37 @@ class CachedObserver:
             stable_ingresses=ingresses,
             canary_weight=weight,
             pods=self._pods(rollout, replica_sets),
+            analysis_runs=self._runs(rollout),
+            templates=self._templates(rollout, strategy),
         )
+
+    def _runs(self, rollout: model.Rollout) -> tuple[obs.RunState, ...]:
+        return tuple(to_run_state(run) for run in self.caches.analysis_runs.owned_by(rollout.uid))
+
+    def _templates(
+        self, rollout: model.Rollout, strategy: model.CanaryStrategy
+    ) -> dict[model.TemplateRef, model.AnalysisTemplateSpec]:
+        """Every template the Rollout may reach (nested references included), parsed."""
+        uses = strategy.background is not None or any(
+            isinstance(step, model.AnalysisStep) for step in strategy.steps
+        )
+        if not uses:
+            return {}
+        found: dict[model.TemplateRef, model.AnalysisTemplateSpec] = {}
+        sources = (
+            (self.caches.analysis_templates, False),
+            (self.caches.cluster_analysis_templates, True),
+        )
+        for source, cluster_scope in sources:
+            for body in source.all():
+                if not cluster_scope and body["metadata"].get("namespace") != rollout.namespace:
+                    continue
+                ref = model.TemplateRef(body["metadata"]["name"], cluster_scope)
+                try:
+                    found[ref] = model.parse_template(body).spec
+                except errors.SpecError:
+                    continue  # a broken template reads as missing; the Rollout says which
+        return found
 
     def _pods(
         self, rollout: model.Rollout, replica_sets: tuple[obs.ReplicaSetState, ...]

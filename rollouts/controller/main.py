@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import concurrent.futures
 import logging
 from collections.abc import Sequence
 from typing import Any
@@ -17,10 +18,28 @@ import kopf
 from kubernetes import client, config
 
 from rollouts import logs, ports
-from rollouts.adapters import cache, kube, nginx, observe
+from rollouts.adapters import cache, kube, nginx, observe, prometheus
 from rollouts.controller import leader, metrics, options, runtime
 
 LEASE_NAME = "rollouts-controller"
+
+
+class NoDiffBase(kopf.DiffBaseStorage):
+    """kopf's diff-base for event handlers only: none.
+
+    kopf builds an object's "essence" (a deep copy of all but its status) on every event to
+    detect changes for on.create/on.update handlers. This controller registers on.event
+    handlers only, which never read it, so building it is pure cost per watch event.
+    """
+
+    def build(self, *, body: Any, extra_fields: Any = None) -> Any:
+        return {}
+
+    def fetch(self, *, body: Any) -> Any:
+        return None
+
+    def store(self, *, body: Any, patch: Any, essence: Any) -> None:
+        return None
 
 
 def build_runtime(api: client.ApiClient) -> tuple[runtime.Runtime, kube.KubeCluster]:
@@ -32,16 +51,21 @@ def build_runtime(api: client.ApiClient) -> tuple[runtime.Runtime, kube.KubeClus
         router=nginx.NginxRouter(api, caches.ingresses),
         recorder=kube.EventRecorder(api),
         clock=kube.SystemClock(),
+        metrics=prometheus.PrometheusMetrics(),
     )
-    return runtime.Runtime(caches=caches, io=io), cluster
+    observer = io.observer
+    assert isinstance(observer, observe.CachedObserver)
+    return runtime.Runtime(caches=caches, io=io, run_observer=observer), cluster
 
 
 def register(registry: kopf.OperatorRegistry, rt: runtime.Runtime) -> None:
     """Route every watch event to the caches and the queue; no handler holds domain logic."""
 
     def on(group: str, version: str, plural: str, feed: Any) -> None:
+        # async on purpose: kopf calls a sync handler in its thread pool, and the work queue
+        # belongs to the event loop (it is not thread-safe, and the hop costs every event)
         @kopf.on.event(group, version, plural, registry=registry)
-        def _event(**kwargs: Any) -> None:
+        async def _event(**kwargs: Any) -> None:
             event = kwargs["event"]
             feed(event.get("type"), event["object"])
 
@@ -58,6 +82,14 @@ def register(registry: kopf.OperatorRegistry, rt: runtime.Runtime) -> None:
         "v1",
         "ingresses",
         lambda kind, body: rt.on_referenced(rt.caches.ingresses, kind, body),
+    )
+    on("argoproj.io", "v1alpha1", "analysisruns", rt.on_analysis_run)
+    on("argoproj.io", "v1alpha1", "analysistemplates", rt.caches.analysis_templates.apply)
+    on(
+        "argoproj.io",
+        "v1alpha1",
+        "clusteranalysistemplates",
+        rt.caches.cluster_analysis_templates.apply,
     )
 
 
@@ -121,6 +153,12 @@ def run(args: argparse.Namespace) -> int:
         # which would take it off objects another kopf operator finalizes
         settings.persistence.finalizer = "rollouts.argoproj.io/kopf-finalizer"
         settings.watching.server_timeout = 300
+        settings.persistence.diffbase_storage = NoDiffBase()
+        # one thread per worker plus the Lease's, so a renewal never waits behind reconciles
+        # (the default pool has cpu + 4 threads whatever --workers says)
+        asyncio.get_running_loop().set_default_executor(
+            concurrent.futures.ThreadPoolExecutor(args.workers + 1, thread_name_prefix="rollouts")
+        )
         await asyncio.to_thread(cluster.prime, args.namespace)
         for body in rt.caches.rollouts.all():
             if rt.ours(body):
@@ -130,6 +168,10 @@ def run(args: argparse.Namespace) -> int:
         else:
             elector.leading.set()
         tasks.extend(asyncio.create_task(rt.worker(elector.leading)) for _ in range(args.workers))
+        tasks.extend(
+            asyncio.create_task(rt.run_worker(elector.leading))
+            for _ in range(args.analysis_workers)
+        )
         if args.metrics_port:
             await metrics.serve(rt.stats, args.metrics_port)
 

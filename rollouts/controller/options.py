@@ -37,6 +37,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="serve /healthz on this port (0: off; default 8080)",
     )
     parser.add_argument(
+        "--analysis-workers",
+        type=int,
+        default=4,
+        metavar="N",
+        help="AnalysisRuns measured at once (default 4)",
+    )
+    parser.add_argument(
         "--instance-id",
         default="",
         metavar="ID",

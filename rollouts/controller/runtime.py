@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import time
+from collections.abc import Callable
 from typing import Any
 
 import structlog
@@ -12,9 +13,11 @@ import structlog
 from rollouts import errors, ports
 from rollouts.adapters import cache
 from rollouts.controller import metrics, queue
+from rollouts.reconcilers import analysis_run
 from rollouts.reconcilers import rollout as reconciler
 
 log = structlog.get_logger(__name__)
+Reconcile = Callable[[str, str], float | None]
 INSTANCE_ID_LABEL = "argo-rollouts.argoproj.io/controller-instance-id"
 CONFLICT_RETRY = 0.05  # seconds: the watch brings the newer object almost at once
 MAX_BACKOFF = 60.0
@@ -25,6 +28,8 @@ class Runtime:
     caches: cache.Caches
     io: ports.Ports
     work: queue.WorkQueue = dataclasses.field(default_factory=queue.WorkQueue)
+    runs: queue.WorkQueue = dataclasses.field(default_factory=queue.WorkQueue)
+    run_observer: ports.RunObserver | None = None
     stats: metrics.Metrics = dataclasses.field(default_factory=metrics.Metrics)
     failures: dict[queue.Key, int] = dataclasses.field(default_factory=dict)
     # Argo's --instance-id: handle only Rollouts labelled with it ("" = those without the label)
@@ -34,53 +39,78 @@ class Runtime:
         self.work.add((namespace, name), delay)
 
     async def worker(self, leading: asyncio.Event) -> None:
-        """Take keys from the queue and reconcile them, one key at a time."""
+        """Take Rollout keys from their queue and reconcile them, one key at a time."""
+        await self._drain(leading, self.work, self._reconcile_rollout)
+
+    async def run_worker(self, leading: asyncio.Event) -> None:
+        """The same for AnalysisRuns, on their own queue (measurements do not wait on rollouts)."""
+        await self._drain(leading, self.runs, self._reconcile_run)
+
+    def _reconcile_rollout(self, namespace: str, name: str) -> float | None:
+        return reconciler.reconcile_rollout(namespace, name, io=self.io).requeue_after
+
+    def _reconcile_run(self, namespace: str, name: str) -> float | None:
+        assert self.run_observer is not None
+        return analysis_run.reconcile_analysis_run(
+            namespace, name, io=self.io, runs=self.run_observer
+        ).requeue_after
+
+    async def _drain(
+        self, leading: asyncio.Event, work: queue.WorkQueue, reconcile: Reconcile
+    ) -> None:
         await leading.wait()
         while True:
-            key = await self.work.get()
+            key = await work.get()
             try:
-                await self._process(key)
+                await self._process(work, reconcile, key)
             finally:
-                self.work.done(key)
+                work.done(key)
 
-    async def _process(self, key: queue.Key) -> None:
+    async def _process(self, work: queue.WorkQueue, reconcile: Reconcile, key: queue.Key) -> None:
         started = time.perf_counter()
         result = "success"
         try:
-            outcome = await asyncio.to_thread(reconciler.reconcile_rollout, *key, io=self.io)
+            requeue = await asyncio.to_thread(reconcile, *key)
         except errors.Conflict:
             result = "conflict"
-            self.work.add(key, CONFLICT_RETRY)
+            work.add(key, CONFLICT_RETRY)
         except Exception as exc:  # any surprise: log it, back off, keep the others going
             result = "error"
-            self._backoff(key, exc)
+            self._backoff(work, key, exc)
         else:
             self.failures.pop(key, None)
-            if outcome.requeue_after is not None:
-                self.work.add(key, outcome.requeue_after)
+            if requeue is not None:
+                work.add(key, requeue)
         finally:
             self.stats.observe_reconcile(result, time.perf_counter() - started)
-            self.stats.queue_depth = len(self.work)
+            self.stats.queue_depth = len(self.work) + len(self.runs)
             self.stats.rollouts = len(self.caches.rollouts)
 
-    def _backoff(self, key: queue.Key, exc: Exception) -> None:
+    def _backoff(self, work: queue.WorkQueue, key: queue.Key, exc: Exception) -> None:
         count = self.failures[key] = self.failures.get(key, 0) + 1
         delay = min(0.5 * 2 ** (count - 1), MAX_BACKOFF)
         log.warning(
             "reconcile failed",
             namespace=key[0],
-            rollout=key[1],
+            name=key[1],
             error=str(exc),
             retry_in=delay,
             exc_info=not isinstance(exc, errors.RolloutsError),
         )
-        self.work.add(key, delay)
+        work.add(key, delay)
 
     # -- watch events ------------------------------------------------------------
 
     def ours(self, rollout: Any) -> bool:
         labels = rollout["metadata"].get("labels") or {}
         return bool(labels.get(INSTANCE_ID_LABEL, "") == self.instance_id)
+
+    def on_analysis_run(self, event_type: str | None, body: dict[str, Any]) -> None:
+        """A run changed: measure it when due, and tell the Rollout that owns it."""
+        self.on_owned(self.caches.analysis_runs, event_type, body)
+        meta = body["metadata"]
+        if event_type != "DELETED":
+            self.runs.add((meta["namespace"], meta["name"]))
 
     def on_rollout(self, event_type: str | None, body: dict[str, Any]) -> None:
         self.caches.rollouts.apply(event_type, body)
@@ -109,20 +139,7 @@ class Runtime:
         """A Service or Ingress changed: reconcile its owner and the Rollouts that name it."""
         self.on_owned(target, event_type, body)
         meta = body["metadata"]
-        for rollout in self.caches.rollouts.all():
-            rmeta = rollout["metadata"]
-            same_namespace = rmeta.get("namespace") == meta.get("namespace")
-            if same_namespace and self.ours(rollout) and meta["name"] in _references(rollout):
-                self.enqueue(rmeta["namespace"], rmeta["name"])
-
-
-def _references(rollout: Any) -> set[str]:
-    canary = ((rollout.get("spec") or {}).get("strategy") or {}).get("canary") or {}
-    nginx = (canary.get("trafficRouting") or {}).get("nginx") or {}
-    names = {
-        canary.get("stableService"),
-        canary.get("canaryService"),
-        nginx.get("stableIngress"),
-        *(nginx.get("stableIngresses") or ()),
-    }
-    return {n for n in names if n}
+        namespace = str(meta.get("namespace") or "")
+        for rollout in self.caches.rollouts.referring_to(namespace, meta["name"]):
+            if self.ours(rollout):
+                self.enqueue(namespace, rollout["metadata"]["name"])

@@ -38,6 +38,21 @@ class SetScaleDownDeadline:
 
 
 @dataclasses.dataclass(frozen=True)
+class CreateAnalysisRun:
+    body: Mapping[str, Any]
+
+
+@dataclasses.dataclass(frozen=True)
+class TerminateAnalysisRun:
+    name: str
+
+
+@dataclasses.dataclass(frozen=True)
+class DeleteAnalysisRun:
+    name: str
+
+
+@dataclasses.dataclass(frozen=True)
 class EvictPod:
     name: str
 
@@ -67,6 +82,9 @@ Action = (
     | SetScaleDownDeadline
     | DeleteReplicaSet
     | EvictPod
+    | CreateAnalysisRun
+    | TerminateAnalysisRun
+    | DeleteAnalysisRun
     | SwitchService
     | SetCanaryWeight
 )

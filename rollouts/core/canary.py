@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from rollouts import model
-from rollouts.core import actions, hashing, progress, replicas, steps
+from rollouts.core import actions, hashing, progress, replicas, rollout_analysis, steps
 from rollouts.core.observed import (
     DESIRED_REPLICAS,
     HASH_LABEL,
@@ -42,6 +42,8 @@ class CanaryPass:
     created: ReplicaSetState | None = None
     scaled: bool = False
     restarted_at: str | None = None
+    step_run: rollout_analysis.RunRecord | None = None
+    background_run: rollout_analysis.RunRecord | None = None
 
     @property
     def replicas(self) -> int:
@@ -72,6 +74,24 @@ class CanaryPass:
 
     def after(self, seconds: float) -> None:
         self.requeue.append(max(seconds, 0.0))
+
+    def start_abort(self, reason: str) -> None:
+        """Abort the update from inside the controller (analysis failed, deadline passed)."""
+        p = self.progress
+        if p.abort:
+            return
+        p.abort, p.abort_reason = True, reason
+        p.aborted_at = self.now.strftime("%Y-%m-%dT%H:%M:%SZ")
+        p.pause_conditions, p.controller_pause = [], False
+        p.index = 0 if p.index is not None else None
+        new_rs = self.new_rs
+        revision = new_rs.revision if new_rs else 0
+        self.event(
+            conditions.EVENT_ABORTED,
+            f"Rollout aborted update to revision {revision}: {reason}",
+            "Warning",
+        )
+        self.after(IMMEDIATELY)
 
     @property
     def halted(self) -> bool:
@@ -432,6 +452,10 @@ def plan_step(state: CanaryPass, targets: Mapping[str, int]) -> None:
     if p.promoted or p.abort or state.halted or p.index is None or p.index >= len(canary_steps):
         return
     step = canary_steps[p.index]
+    if isinstance(step, model.AnalysisStep):
+        if rollout_analysis.plan_step_analysis(state, step):
+            _complete_step(state, step)
+        return
     if isinstance(step, model.Pause):
         if _pause_done(state, step):
             _complete_step(state, step)

@@ -7,6 +7,8 @@ import datetime
 from collections.abc import Mapping
 from typing import Any
 
+from rollouts import model
+
 HASH_LABEL = "rollouts-pod-template-hash"
 REVISION = "rollout.argoproj.io/revision"
 DESIRED_REPLICAS = "rollout.argoproj.io/desired-replicas"
@@ -42,6 +44,18 @@ class PodState:
 
 
 @dataclasses.dataclass(frozen=True)
+class RunState:
+    """An AnalysisRun owned by the Rollout: what the Rollout's decisions read of it."""
+
+    name: str
+    phase: model.AnalysisPhase
+    message: str = ""
+    pod_hash: str = ""
+    terminating: bool = False
+    created: str = ""
+
+
+@dataclasses.dataclass(frozen=True)
 class ServiceState:
     name: str
     selector: Mapping[str, str]
@@ -60,6 +74,13 @@ class Observed:
     )
     canary_weight: int | None = None  # read back from the traffic router
     pods: tuple[PodState, ...] = ()  # only while a restart is pending
+    analysis_runs: tuple[RunState, ...] = ()
+    templates: Mapping[model.TemplateRef, model.AnalysisTemplateSpec] = dataclasses.field(
+        default_factory=dict
+    )
+
+    def run(self, name: str) -> RunState | None:
+        return next((run for run in self.analysis_runs if run.name == name), None)
 
     def replica_set(self, pod_hash: str) -> ReplicaSetState | None:
         return next((rs for rs in self.replica_sets if rs.pod_hash == pod_hash), None)

@@ -11,7 +11,15 @@ from collections.abc import Mapping
 from typing import Any
 
 from rollouts import model
-from rollouts.core import actions, canary, hashing, progress, restart, status
+from rollouts.core import (
+    actions,
+    canary,
+    hashing,
+    progress,
+    restart,
+    rollout_analysis,
+    status,
+)
 from rollouts.core.observed import Observed, ReplicaSetState
 from rollouts.model import conditions as c
 
@@ -48,6 +56,7 @@ def plan_rollout(
             rollout, pod_hash=pod_hash, step_hash=step_hash, now=now
         ),
     )
+    _recall_runs(state)
     _announce_intents(state)
     if state.new_rs is None:
         _create_new_replica_set(state)
@@ -61,6 +70,7 @@ def plan_rollout(
     targets = canary.compute_targets(state, canary.desired_weight(state))
     canary.plan_scaling(state, targets)
     canary.plan_step(state, targets)
+    rollout_analysis.plan_background_analysis(state)
     # promoting before Services and traffic lets one pass switch both (one status write)
     canary.plan_promotion(state)
     canary.plan_old_replica_sets(state)
@@ -68,7 +78,20 @@ def plan_rollout(
     canary.plan_services(state)
     canary.plan_traffic(state)
     canary.plan_history(state)
+    rollout_analysis.plan_run_cleanup(state)
     return _finish(state)
+
+
+def _recall_runs(state: canary.CanaryPass) -> None:
+    """The runs this update was waiting on, unless it restarted since (new revision, retry)."""
+    p, old = state.progress, state.rollout.status
+    same_update = old.current_pod_hash == p.pod_hash and not p.retried
+    if same_update and old.current_step_index == p.index:
+        state.step_run = rollout_analysis.read_record(old, "currentStepAnalysisRunStatus")
+    if same_update:
+        state.background_run = rollout_analysis.read_record(
+            old, "currentBackgroundAnalysisRunStatus"
+        )
 
 
 def _announce_intents(state: canary.CanaryPass) -> None:
@@ -206,8 +229,7 @@ def _status_document(
         "phase": phase,
         "message": message,
     }
+    doc["canary"] = rollout_analysis.status_fields(state)
     if state.routed:
-        doc["canary"] = {
-            "weights": status.canary_weights(state.strategy, p, _recorded_weight(state))
-        }
+        doc["canary"]["weights"] = status.canary_weights(state.strategy, p, _recorded_weight(state))
     return doc

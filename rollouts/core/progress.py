@@ -35,6 +35,7 @@ class Progress:
     promote_full: bool
     retried: bool = False
     resumed: bool = False  # a user cleared the pause conditions the controller had set
+    abort_reason: str = ""  # why the controller aborted, when it did (e.g. analysis failed)
     skipped_to_stable: bool = False
     events: list[actions.Event] = dataclasses.field(default_factory=list)
 

@@ -62,11 +62,15 @@ def _progressing(
     name = new_rs.name if new_rs else rollout.name
     revision = new_rs.revision if new_rs else 0
     if p.abort:
+        kept = c.find(rollout.status.conditions, c.ConditionType.PROGRESSING)
+        if kept is not None and kept.reason == c.ABORTED and not p.abort_reason:
+            return kept  # an abort keeps the reason it was recorded with
+        message = f"Rollout aborted update to revision {revision}"
         return model.Condition(
             c.ConditionType.PROGRESSING,
             "False",
             c.ABORTED,
-            f"Rollout aborted update to revision {revision}",
+            f"{message}: {p.abort_reason}" if p.abort_reason else message,
         )
     if rollout.spec.paused or p.pause_conditions:
         return model.Condition(

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from rollouts.errors import SpecError
-from rollouts.model import conditions, durations
+from rollouts.model import analysis_parsing, conditions, durations
 from rollouts.model import rollout as r
 
 JSON = Mapping[str, Any]
@@ -97,7 +97,8 @@ def parse_step(raw: Any, field: str, *, max_weight: int) -> r.Step:
         return _pause(value, where)
     if kind == "setCanaryScale":
         return _canary_scale(value, where, max_weight=max_weight)
-    return r.AnalysisStep(_mapping(value, where))
+    written = _mapping(value, where)
+    return r.AnalysisStep(written, analysis_parsing.parse_rollout_analysis(written, where))
 
 
 def _pause(value: Any, field: str) -> r.Pause:
@@ -214,6 +215,9 @@ def parse_canary(raw: JSON) -> r.CanaryStrategy:
             raw.get("minPodsPerReplicaSet"), f"{CANARY}.minPodsPerReplicaSet"
         ),
         analysis=_mapping(raw.get("analysis"), f"{CANARY}.analysis") or None,
+        background=analysis_parsing.parse_rollout_analysis(raw["analysis"], f"{CANARY}.analysis")
+        if raw.get("analysis")
+        else None,
     )
     _check_canary(strategy)
     return strategy
@@ -456,6 +460,7 @@ def parse_rollout(body: JSON) -> r.Rollout:
         labels=dict(meta.get("labels") or {}),
         annotations=dict(meta.get("annotations") or {}),
         deleting="deletionTimestamp" in meta,
+        raw=body,
         spec=parse_spec(_mapping(body.get("spec"), "spec")),
         status=parse_status(body.get("status")),
     )

@@ -13,6 +13,7 @@ import datetime
 from collections.abc import Mapping
 from typing import Any
 
+from rollouts.model import analysis as analysis_model
 from rollouts.model import conditions, refs
 
 JSON = Mapping[str, Any]
@@ -39,7 +40,8 @@ class SetCanaryScale:
 
 @dataclasses.dataclass(frozen=True)
 class AnalysisStep:
-    analysis: JSON
+    analysis: JSON  # as written (the step hash is computed over it)
+    parsed: analysis_model.RolloutAnalysis | None = dataclasses.field(default=None, compare=False)
 
 
 Step = SetWeight | Pause | SetCanaryScale | AnalysisStep
@@ -77,6 +79,9 @@ class CanaryStrategy:
     dynamic_stable_scale: bool = False
     min_pods_per_replica_set: int | None = None
     analysis: JSON | None = None
+    background: analysis_model.RolloutAnalysis | None = dataclasses.field(
+        default=None, compare=False
+    )
 
     @property
     def max_weight(self) -> int:
@@ -169,6 +174,8 @@ class Rollout:
     labels: Mapping[str, str] = dataclasses.field(default_factory=dict)
     annotations: Mapping[str, str] = dataclasses.field(default_factory=dict)
     deleting: bool = False
+    # the manifest as read (analysis args may point into it with fieldRef)
+    raw: JSON = dataclasses.field(default_factory=dict, compare=False, repr=False)
 
     @property
     def ref(self) -> refs.ObjectRef:

@@ -5,6 +5,9 @@ The first failure stops the plan (the next reconcile re-plans from what was done
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import structlog
 
 from rollouts import model, ports
@@ -12,80 +15,107 @@ from rollouts.core import actions
 from rollouts.model import conditions as c
 
 log = structlog.get_logger(__name__)
+Events = list[actions.Event]
 
 
-def _scale_event(action: actions.ScaleReplicaSet) -> actions.Event:
-    direction = "up" if action.replicas > action.previous else "down"
-    return actions.Event(
-        c.EVENT_SCALING,
-        f"Scaled {direction} ReplicaSet {action.name} "
-        f"(revision {action.revision}) from {action.previous} to "
-        f"{action.replicas}",
+def _create_replica_set(a: actions.CreateReplicaSet, ro: model.Rollout, io: ports.Ports) -> Events:
+    created = io.cluster.create_replica_set(ro.namespace, a.body)
+    return list(a.events) if created else []
+
+
+def _scale(a: actions.ScaleReplicaSet, ro: model.Rollout, io: ports.Ports) -> Events:
+    io.cluster.scale_replica_set(
+        ro.namespace, a.name, replicas=a.replicas, desired_replicas=a.desired_replicas
     )
-
-
-def _run(action: actions.Action, rollout: model.Rollout, io: ports.Ports) -> list[actions.Event]:
-    cluster, ns = io.cluster, rollout.namespace
-    if isinstance(action, actions.CreateReplicaSet):
-        created = cluster.create_replica_set(ns, action.body)
-        return list(action.events) if created else []
-    if isinstance(action, actions.ScaleReplicaSet):
-        cluster.scale_replica_set(
-            ns, action.name, replicas=action.replicas, desired_replicas=action.desired_replicas
-        )
-        return [_scale_event(action)]
-    if isinstance(action, actions.SetScaleDownDeadline):
-        cluster.set_scale_down_deadline(ns, action.name, action.deadline)
-        return []
-    if isinstance(action, actions.EvictPod):
-        cluster.evict_pod(ns, action.name)
-        return [actions.Event(c.EVENT_RESTARTING, f"Evicted pod {action.name} to restart it")]
-    if isinstance(action, actions.DeleteReplicaSet):
-        cluster.delete_replica_set(ns, action.name)
-        return []
-    if isinstance(action, actions.SwitchService):
-        cluster.switch_service(
-            ns, action.name, pod_hash=action.pod_hash, rollout_name=rollout.name, adopt=action.adopt
-        )
-        return [
-            actions.Event(
-                c.EVENT_SWITCH_SERVICE,
-                f"Switched selector for service "
-                f"'{action.name}' from '{action.previous or ''}' to "
-                f"'{action.pod_hash}'",
-            )
-        ]
-    events = io.router.set_weight(rollout, action.weight)
-    previous = "" if action.previous is None else f" from {action.previous}"
+    direction = "up" if a.replicas > a.previous else "down"
     return [
-        *events,
-        actions.Event(c.EVENT_WEIGHT, f"Traffic weight updated{previous} to {action.weight}"),
+        actions.Event(
+            c.EVENT_SCALING,
+            f"Scaled {direction} ReplicaSet {a.name} (revision "
+            f"{a.revision}) from {a.previous} to {a.replicas}",
+        )
     ]
 
 
-def execute(plan: actions.Plan, rollout: model.Rollout, io: ports.Ports) -> list[actions.Event]:
+def _deadline(a: actions.SetScaleDownDeadline, ro: model.Rollout, io: ports.Ports) -> Events:
+    io.cluster.set_scale_down_deadline(ro.namespace, a.name, a.deadline)
+    return []
+
+
+def _evict(a: actions.EvictPod, ro: model.Rollout, io: ports.Ports) -> Events:
+    io.cluster.evict_pod(ro.namespace, a.name)
+    return [actions.Event(c.EVENT_RESTARTING, f"Evicted pod {a.name} to restart it")]
+
+
+def _delete_replica_set(a: actions.DeleteReplicaSet, ro: model.Rollout, io: ports.Ports) -> Events:
+    io.cluster.delete_replica_set(ro.namespace, a.name)
+    return []
+
+
+def _switch(a: actions.SwitchService, ro: model.Rollout, io: ports.Ports) -> Events:
+    io.cluster.switch_service(
+        ro.namespace, a.name, pod_hash=a.pod_hash, rollout_name=ro.name, adopt=a.adopt
+    )
+    return [
+        actions.Event(
+            c.EVENT_SWITCH_SERVICE,
+            f"Switched selector for service '{a.name}' from '{a.previous or ''}' to '{a.pod_hash}'",
+        )
+    ]
+
+
+def _weight(a: actions.SetCanaryWeight, ro: model.Rollout, io: ports.Ports) -> Events:
+    events = io.router.set_weight(ro, a.weight)
+    previous = "" if a.previous is None else f" from {a.previous}"
+    return [
+        *events,
+        actions.Event(c.EVENT_WEIGHT, f"Traffic weight updated{previous} to {a.weight}"),
+    ]
+
+
+def _create_run(a: actions.CreateAnalysisRun, ro: model.Rollout, io: ports.Ports) -> Events:
+    io.cluster.create_analysis_run(ro.namespace, a.body)
+    return []
+
+
+def _terminate_run(a: actions.TerminateAnalysisRun, ro: model.Rollout, io: ports.Ports) -> Events:
+    io.cluster.terminate_analysis_run(ro.namespace, a.name)
+    return []
+
+
+def _delete_run(a: actions.DeleteAnalysisRun, ro: model.Rollout, io: ports.Ports) -> Events:
+    io.cluster.delete_analysis_run(ro.namespace, a.name)
+    return []
+
+
+_RUNNERS: dict[type[Any], Callable[[Any, model.Rollout, ports.Ports], Events]] = {
+    actions.CreateReplicaSet: _create_replica_set,
+    actions.ScaleReplicaSet: _scale,
+    actions.SetScaleDownDeadline: _deadline,
+    actions.EvictPod: _evict,
+    actions.DeleteReplicaSet: _delete_replica_set,
+    actions.SwitchService: _switch,
+    actions.SetCanaryWeight: _weight,
+    actions.CreateAnalysisRun: _create_run,
+    actions.TerminateAnalysisRun: _terminate_run,
+    actions.DeleteAnalysisRun: _delete_run,
+}
+
+
+def execute(plan: actions.Plan, rollout: model.Rollout, io: ports.Ports) -> Events:
     """Run every action; return the Events to post once the status is recorded."""
-    events: list[actions.Event] = []
+    events: Events = []
     for action in plan.actions:
-        events.extend(_run(action, rollout, io))
+        events.extend(_RUNNERS[type(action)](action, rollout, io))
         log.info("action done", action=type(action).__name__, **_fields(action))
     return events
 
 
 def _fields(action: actions.Action) -> dict[str, object]:
-    if isinstance(action, actions.ScaleReplicaSet):
-        return {"replica_set": action.name, "replicas": action.replicas}
-    if isinstance(action, actions.SetCanaryWeight):
-        return {"weight": action.weight}
-    if isinstance(action, actions.SwitchService):
-        return {"service": action.name, "pod_hash": action.pod_hash}
-    if isinstance(
-        action, actions.CreateReplicaSet | actions.DeleteReplicaSet | actions.SetScaleDownDeadline
-    ):
-        name = (
-            action.body["metadata"]["name"]
-            if isinstance(action, actions.CreateReplicaSet)
-            else action.name
-        )
-        return {"replica_set": name}
-    return {}
+    if isinstance(action, actions.CreateReplicaSet | actions.CreateAnalysisRun):
+        return {"name": action.body["metadata"]["name"]}
+    return {
+        k: getattr(action, k)
+        for k in ("name", "replicas", "weight", "pod_hash")
+        if hasattr(action, k)
+    }

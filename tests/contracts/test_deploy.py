@@ -55,6 +55,14 @@ CODE_RULES: frozenset[Rule] = frozenset(
         ("", "services", "list"),
         ("networking.k8s.io", "ingresses", "list"),
         ("argoproj.io", "rollouts", "list"),
+        # adapters/kube.py KubeCluster: AnalysisRuns of step and background analysis
+        ("argoproj.io", "analysisruns", "create"),
+        ("argoproj.io", "analysisruns", "patch"),
+        ("argoproj.io", "analysisruns", "delete"),
+        ("argoproj.io", "analysisruns", "list"),
+        ("argoproj.io", "analysisruns/status", "patch"),
+        ("argoproj.io", "analysistemplates", "list"),
+        ("argoproj.io", "clusteranalysistemplates", "list"),
         ("apps", "replicasets", "patch"),
         ("apps", "replicasets", "delete"),
         # adapters/kube.py KubeCluster.switch_service: the selector of the stable/canary Service
@@ -80,6 +88,9 @@ CODE_RULES: frozenset[Rule] = frozenset(
 WATCHED: frozenset[tuple[str, str]] = frozenset(
     {
         ("argoproj.io", "rollouts"),
+        ("argoproj.io", "analysisruns"),
+        ("argoproj.io", "analysistemplates"),
+        ("argoproj.io", "clusteranalysistemplates"),
         ("apps", "replicasets"),
         ("", "services"),
         ("networking.k8s.io", "ingresses"),

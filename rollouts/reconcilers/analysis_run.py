@@ -1,0 +1,121 @@
+"""reconcile_analysis_run: take the measurements that are due, record them, settle the phase.
+
+Like the Rollout reconcile, every trigger (a watch event, the next measurement's timer) calls
+this one function. The next measurement is a re-queue at its due time, never a sleep. A run
+whose spec cannot be measured goes straight to Error with the reason, as Argo's does.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import dataclasses
+from collections.abc import Mapping
+from typing import Any
+
+import structlog
+
+from rollouts import errors, model, ports
+from rollouts.core import actions, analysis, analysis_args
+from rollouts.model import analysis_rules
+
+log = structlog.get_logger(__name__)
+MEASURE_THREADS = 8  # metrics of one run are measured in parallel, as Argo does
+
+
+@dataclasses.dataclass(frozen=True)
+class Outcome:
+    requeue_after: float | None = None
+
+
+def _parse(
+    body: Mapping[str, Any], now: Any
+) -> tuple[model.AnalysisRun | None, model.AnalysisRunStatus | None]:
+    """The run with its args substituted, or (None, an Error status) when it cannot be."""
+    status = model.parse_run_status(body.get("status"))
+    try:
+        run = model.parse_analysis_run(body)
+        return dataclasses.replace(run, spec=analysis_args.resolve_run_spec(run.spec)), None
+    except analysis_args.AnalysisArgsError as problem:
+        message = f"Unable to resolve metric arguments: {problem}"
+    except errors.SpecError as problem:
+        message = analysis_rules.invalid_spec_message(problem)
+    return None, analysis.compute_error_status(status, message, now)
+
+
+def _measure(
+    io: ports.Ports, run: model.AnalysisRun, names: tuple[str, ...], now: Any
+) -> dict[str, model.Measurement]:
+    metrics = {m.name: m for m in run.spec.metrics}
+    if len(names) == 1:
+        return {names[0]: io.metrics.measure(metrics[names[0]], now)}
+    with concurrent.futures.ThreadPoolExecutor(min(len(names), MEASURE_THREADS)) as pool:
+        futures = {name: pool.submit(io.metrics.measure, metrics[name], now) for name in names}
+        return {name: future.result() for name, future in futures.items()}
+
+
+def _events(before: model.AnalysisRunStatus, after: model.AnalysisRunStatus) -> list[actions.Event]:
+    events = []
+    old = {r.name: r.phase for r in before.metric_results}
+    for result in after.metric_results:
+        if result.phase.is_completed and old.get(result.name) != result.phase:
+            events.append(
+                actions.Event(
+                    f"Metric{result.phase}",
+                    f"Metric '{result.name}' Completed. Result: {result.phase}",
+                    _kind(result.phase),
+                )
+            )
+    if after.phase.is_completed and before.phase != after.phase:
+        events.append(
+            actions.Event(
+                f"AnalysisRun{after.phase}",
+                f"Analysis Completed. Result: {after.phase}",
+                _kind(after.phase),
+            )
+        )
+    return events
+
+
+def _kind(phase: model.AnalysisPhase) -> str:
+    return (
+        "Warning" if phase in (model.AnalysisPhase.FAILED, model.AnalysisPhase.ERROR) else "Normal"
+    )
+
+
+def reconcile_analysis_run(
+    namespace: str, name: str, *, io: ports.Ports, runs: ports.RunObserver
+) -> Outcome:
+    """Measure what is due for one AnalysisRun and record the result."""
+    body = runs.get_analysis_run(namespace, name)
+    if body is None or "deletionTimestamp" in (body.get("metadata") or {}):
+        return Outcome()
+    now = io.clock.now()
+    run, failed = _parse(body, now)
+    before = model.parse_run_status(body.get("status"))
+    if run is None:
+        assert failed is not None
+        after, requeue = failed, None
+    else:
+        plan = analysis.plan_run(run.spec, run.status, now)
+        after, requeue = plan.status, plan.requeue_after
+        if plan.measure:
+            taken = _measure(io, run, plan.measure, now)
+            after = analysis.apply_measurements(run.spec, plan.status, taken, io.clock.now())
+            requeue = analysis.next_due(run.spec, after, io.clock.now())
+    doc = after.to_json()
+    if doc != (body.get("status") or {}):
+        meta = body["metadata"]
+        io.cluster.patch_analysis_run_status(
+            namespace, name, doc, resource_version=str(meta.get("resourceVersion"))
+        )
+        ref = model.ObjectRef(namespace, name, str(meta.get("uid", "")), kind="AnalysisRun")
+        for event in _events(before, after):
+            _post(io, ref, event)
+    return Outcome(requeue_after=requeue)
+
+
+def _post(io: ports.Ports, ref: model.ObjectRef, event: actions.Event) -> None:
+    try:
+        io.recorder.event(ref, event)
+    except errors.ClusterError as exc:
+        log.warning("event not recorded", reason=event.reason, error=str(exc))

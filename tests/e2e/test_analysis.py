@@ -1,0 +1,124 @@
+"""Canary analysis end to end: the controller, a real Prometheus, and a metrics target.
+
+The target serves a success-rate gauge whose value the test sets; Prometheus scrapes it; the
+Rollout's analysis step queries Prometheus through an AnalysisTemplate, and the controller
+promotes or aborts on the result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests import prometheus as helpers
+from tests.conftest import Kubectl
+from tests.e2e.conftest import Controller
+from tests.e2e.rollouts import NEW_IMAGE, Rollouts, manifest, routing_objects
+
+STEPS = [
+    {"setWeight": 20},
+    {
+        "analysis": {
+            "templates": [{"templateName": "success-rate"}],
+            "args": [{"name": "app", "value": "demo"}],
+        }
+    },
+    {"setWeight": 60},
+    {"pause": {}},
+]
+
+
+@pytest.fixture(scope="module")
+def metrics_target() -> Iterator[helpers.MetricsTarget]:
+    with helpers.MetricsTarget() as target:
+        yield target
+
+
+@pytest.fixture(scope="module")
+def prometheus(
+    metrics_target: helpers.MetricsTarget, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[helpers.PrometheusServer]:
+    with helpers.PrometheusServer(
+        [metrics_target.address], workdir=tmp_path_factory.mktemp("prometheus")
+    ) as server:
+        yield server
+
+
+def template(address: str) -> dict[str, Any]:
+    return {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "AnalysisTemplate",
+        "metadata": {"name": "success-rate"},
+        "spec": {
+            "args": [{"name": "app"}],
+            "metrics": [
+                {
+                    "name": "success-rate",
+                    "successCondition": "result[0] >= 0.95",
+                    "failureLimit": 0,
+                    "provider": {
+                        "prometheus": {
+                            "address": address,
+                            "query": 'demo_success_rate{app="{{args.app}}"}',
+                        }
+                    },
+                }
+            ],
+        },
+    }
+
+
+@pytest.fixture
+def rollouts(controller: Controller, kubectl: Kubectl, namespace: str) -> Rollouts:
+    return Rollouts(kubectl, namespace)
+
+
+def _set_rate(target: helpers.MetricsTarget, server: helpers.PrometheusServer, rate: float) -> None:
+    target.set("demo_success_rate", rate, labels={"app": "demo"})
+    server.wait_for_sample(
+        'demo_success_rate{app="demo"}',
+        lambda values: bool(values) and values[0] == rate,
+        timeout=15,
+    )
+
+
+def test_a_healthy_canary_passes_its_analysis_step(
+    rollouts: Rollouts,
+    metrics_target: helpers.MetricsTarget,
+    prometheus: helpers.PrometheusServer,
+):
+    _set_rate(metrics_target, prometheus, 0.99)
+    rollouts.apply(template(prometheus.url), manifest(steps=STEPS))
+    rollouts.wait(phase="Healthy")
+
+    rollouts.set_image(NEW_IMAGE)
+    paused = rollouts.wait(phase="Paused", timeout=30)
+
+    assert paused["currentStepIndex"] == 3
+    runs = rollouts.kubectl.json("-n", rollouts.namespace, "get", "analysisruns")["items"]
+    assert [run["status"]["phase"] for run in runs] == ["Successful"]
+    assert runs[0]["metadata"]["labels"]["rollout-type"] == "Step"
+    measured = runs[0]["status"]["metricResults"][0]["measurements"][0]
+    assert measured["value"] == "[0.99]"
+
+
+def test_a_failing_canary_is_aborted_and_traffic_goes_back_to_stable(
+    rollouts: Rollouts,
+    metrics_target: helpers.MetricsTarget,
+    prometheus: helpers.PrometheusServer,
+):
+    _set_rate(metrics_target, prometheus, 0.5)
+    rollouts.apply(
+        template(prometheus.url), *routing_objects(), manifest(replicas=2, nginx=True, steps=STEPS)
+    )
+    stable = rollouts.wait(phase="Healthy")["stableRS"]
+
+    rollouts.set_image(NEW_IMAGE)
+    aborted = rollouts.wait(phase="Degraded", message="RolloutAborted", timeout=30)
+
+    assert "Step-based analysis phase failed" in aborted["message"]
+    assert rollouts.canary_weight() == "0"
+    assert rollouts.selector_hash("demo-canary") == stable
+    assert "AnalysisRunFailed" in rollouts.events()
