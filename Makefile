@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: help demo devcluster test lint type unit fmt bench clean
+.PHONY: help tools demo devcluster test lint type unit fmt bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -15,7 +15,15 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test,lint]'
 	touch $(STAMP)
 
-demo: $(STAMP) ## run the main job on the embedded cluster (no real cluster needed)
+tools: ## system packages the suite and the demo use (Debian's prometheus), when missing
+	@command -v prometheus >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing Debian's prometheus (analysis runs against a real one)"; \
+	    DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	    apt-get install -y -qq --no-install-recommends prometheus >/dev/null; \
+	  else echo "prometheus is missing: install it (Debian: apt-get install prometheus)"; fi; }
+
+demo: $(STAMP) tools ## run the main job on the embedded cluster (no real cluster needed)
 	$(VENV)/bin/rollouts demo
 
 devcluster: $(STAMP) ## serve devcluster on port 6443 with a kubeconfig in .devcluster/
@@ -29,7 +37,7 @@ lint: $(STAMP) ## ruff, format check, import layering
 type: $(STAMP) ## mypy --strict
 	$(VENV)/bin/mypy
 
-unit: $(STAMP) ## the test suite alone
+unit: $(STAMP) tools ## the test suite alone
 	@$(PY) -m pytest; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: that is a broken suite, not a pass" >&2; exit 1; fi; \
 	exit $$rc

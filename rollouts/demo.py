@@ -9,6 +9,7 @@ same status patch `kubectl rollouts promote` sends.
 from __future__ import annotations
 
 import contextlib
+import os
 import pathlib
 import shutil
 import subprocess
@@ -24,7 +25,7 @@ from kubernetes import client, config, watch
 
 from rollouts.adapters import kube
 from rollouts.core.observed import HASH_LABEL
-from rollouts.devcluster import cluster, simulation
+from rollouts.devcluster import cluster, prometheus, simulation
 
 EXAMPLES = pathlib.Path(__file__).resolve().parents[1] / "examples"
 GROUP, VERSION, PLURAL = "argoproj.io", "v1alpha1", "rollouts"
@@ -136,8 +137,8 @@ class Demo:
             f"pods {sizes}{message}"
         )
 
-    def follow(self, namespace: str, *, promote: bool) -> None:
-        """Print each change until the Rollout is Healthy on the new image."""
+    def follow(self, namespace: str, *, promote: bool, abort_expected: bool = False) -> None:
+        """Print each change until the Rollout is Healthy on the new image (or aborted)."""
         last = ""
         for body in self._changes(namespace):
             line = self.describe(namespace, body)
@@ -146,6 +147,10 @@ class Demo:
                 last = line
             status = body.get("status") or {}
             if status.get("phase") == "Degraded" and _observed(body):
+                if abort_expected:
+                    if not status.get("updatedReplicas"):  # the canary is gone too
+                        return
+                    continue
                 raise RuntimeError(f"the rollout is Degraded: {status.get('message')}")
             if promote and _waiting_for_human(body):
                 self.promote(namespace)
@@ -212,8 +217,13 @@ def _act(demo: Demo, folder: str, namespace: str) -> None:
 
 
 @contextlib.contextmanager
-def _controller(home: pathlib.Path) -> Iterator[subprocess.Popen[bytes]]:
+def _controller(
+    home: pathlib.Path, prometheus_url: str | None
+) -> Iterator[subprocess.Popen[bytes]]:
     log = (home / "controller.log").open("wb")
+    env = dict(os.environ)
+    if prometheus_url:
+        env["ARGO_ROLLOUTS_PROMETHEUS_ADDRESS"] = prometheus_url
     process = subprocess.Popen(
         [
             sys.executable,
@@ -229,6 +239,7 @@ def _controller(home: pathlib.Path) -> Iterator[subprocess.Popen[bytes]]:
         ],
         stdout=log,
         stderr=subprocess.STDOUT,
+        env=env,
     )
     try:
         yield process
@@ -238,13 +249,106 @@ def _controller(home: pathlib.Path) -> Iterator[subprocess.Popen[bytes]]:
         log.close()
 
 
+class Traffic:
+    """Request counters a metrics target serves, growing as if the app served traffic."""
+
+    def __init__(self, target: prometheus.MetricsTarget, app: str) -> None:
+        self.target, self.app = target, app
+        self.error_share = 0.0
+        self.counts = {"200": 0.0, "500": 0.0}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        # a steady 100 requests per tick: this loop generates traffic, it waits on nothing
+        while not self._stop.wait(0.25):
+            self.counts["500"] += 100 * self.error_share
+            self.counts["200"] += 100 * (1 - self.error_share)
+            for status, count in self.counts.items():
+                self.target.set(
+                    "http_requests_total", count, labels={"app": self.app, "status": status}
+                )
+
+    def __enter__(self) -> Traffic:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+
+
+SUCCESS_RATE = (
+    'sum(rate(http_requests_total{app="rollouts-demo",status!~"5.."}[10s])) / '
+    'sum(rate(http_requests_total{app="rollouts-demo"}[10s]))'
+)
+
+
+def _analysis_act(demo: Demo, traffic: Traffic, server: prometheus.PrometheusServer) -> None:
+    print(
+        "\n== analysis-prometheus: a canary judged by a real Prometheus; the new version "
+        "fails 40% of requests"
+    )
+    client.CoreV1Api(demo.api).create_namespace(kube.raw({"metadata": {"name": "analysis-demo"}}))
+    demo.apply("analysis-prometheus", "analysis-demo")
+    for body in demo._changes("analysis-demo"):
+        if _healthy(body):
+            demo.say(demo.describe("analysis-demo", body))
+            break
+    traffic.error_share = 0.4
+    server.wait_for_sample(SUCCESS_RATE, lambda v: bool(v) and v[0] < 0.9, timeout=30)
+    demo.say(
+        f"Prometheus: success rate {server.values(SUCCESS_RATE)[0]:.2f} (the template "
+        "wants >= 0.95)"
+    )
+    demo.set_image("analysis-demo", NEW_IMAGE)
+    demo.follow("analysis-demo", promote=True, abort_expected=True)
+    runs = (
+        kube.call(
+            lambda: demo.custom.list_namespaced_custom_object(
+                GROUP, VERSION, "analysis-demo", "analysisruns", _preload_content=False
+            )
+        )
+        or {}
+    )
+    for run in runs.get("items") or ():
+        result = (run.get("status") or {}).get("metricResults") or [{}]
+        values = [m.get("value") for m in result[0].get("measurements") or ()]
+        demo.say(
+            f"analysisrun/{run['metadata']['name']}: {run['status'].get('phase')} "
+            f"measurements={values}"
+        )
+
+
+def _start_prometheus(
+    home: pathlib.Path, target: prometheus.MetricsTarget
+) -> prometheus.PrometheusServer | None:
+    try:
+        (home / "prometheus").mkdir()
+        server = prometheus.PrometheusServer([target.address], workdir=home / "prometheus")
+        server.start()
+    except prometheus.PrometheusNotInstalledError:
+        print(
+            "(Prometheus is not installed: the analysis act is skipped; "
+            "`apt-get install prometheus` adds it)"
+        )
+        return None
+    return server
+
+
 def main(serve: bool = False) -> int:
     """Run the demo; with `serve`, keep devcluster up afterwards for kubectl."""
     home = pathlib.Path(tempfile.mkdtemp(prefix="rollouts-demo-"))
     options = cluster.Options(
         kubeconfig=home / "kubeconfig", settings=simulation.Settings(pod_ready_delay=0.5)
     )
-    with cluster.BackgroundCluster(options) as running, _controller(home):
+    target = prometheus.MetricsTarget().start()
+    server = _start_prometheus(home, target)
+    url = server.url if server else None
+    with (
+        cluster.BackgroundCluster(options) as running,
+        _controller(home, url),
+        Traffic(target, "rollouts-demo") as traffic,
+    ):
         print(
             f"devcluster (a simulator for trying things, not a production cluster) is serving "
             f"at {running.address}\nkubeconfig: {home / 'kubeconfig'}\n"
@@ -253,7 +357,13 @@ def main(serve: bool = False) -> int:
         demo = Demo(home)
         _act(demo, "canary-nginx", "nginx-demo")
         _act(demo, "canary-basic", "basic-demo")
-        print("\ndemo done: both canaries walked their steps to Healthy on the new image.")
+        print("\nboth canaries walked their steps to Healthy on the new image.")
+        if server is not None:
+            _analysis_act(demo, traffic, server)
+            print(
+                "\nanalysis failed the canary: the controller aborted it, traffic and pods "
+                "back on stable."
+            )
         if serve:
             print(
                 f"devcluster keeps serving; try: kubectl --kubeconfig {home / 'kubeconfig'} "
@@ -261,4 +371,7 @@ def main(serve: bool = False) -> int:
             )
             with contextlib.suppress(KeyboardInterrupt):
                 threading.Event().wait()
+    if server is not None:
+        server.stop()
+    target.stop()
     return 0
