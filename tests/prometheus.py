@@ -1,6 +1,8 @@
 """The local Prometheus helpers, under the name the tests use (they live beside devcluster)."""
 
 from rollouts.devcluster.prometheus import (
+    LOCALHOST,
+    PROMETHEUS_BINARY,
     FlakyProxy,
     MetricsTarget,
     PrometheusNotInstalledError,
@@ -10,6 +12,8 @@ from rollouts.devcluster.prometheus import (
 )
 
 __all__ = [
+    "LOCALHOST",
+    "PROMETHEUS_BINARY",
     "FlakyProxy",
     "MetricsTarget",
     "PrometheusNotInstalledError",

@@ -79,6 +79,26 @@ def to_run_state(body: Mapping[str, Any]) -> obs.RunState:
     )
 
 
+def _check_references(
+    strategy: model.CanaryStrategy, found: Mapping[model.TemplateRef, Any]
+) -> None:
+    """Every template a step or the background analysis names exists (Argo checks first)."""
+    named: list[tuple[str, model.RolloutAnalysis]] = [
+        (f"{CANARY}.steps[{i}].analysis", step.parsed)
+        for i, step in enumerate(strategy.steps)
+        if isinstance(step, model.AnalysisStep) and step.parsed is not None
+    ]
+    if strategy.background is not None:
+        named.append((f"{CANARY}.analysis", strategy.background))
+    for field, analysis in named:
+        for ref in analysis.templates:
+            if ref not in found:
+                kind = "ClusterAnalysisTemplate" if ref.cluster_scope else "AnalysisTemplate"
+                raise errors.SpecError(
+                    f"{field}.templates", f"{kind} '{ref.template_name}' not found"
+                )
+
+
 PodLister = Callable[[str, Mapping[str, Any]], list[Mapping[str, Any]]]
 
 
@@ -156,6 +176,7 @@ class CachedObserver:
                     found[ref] = model.parse_template(body).spec
                 except errors.SpecError:
                     continue  # a broken template reads as missing; the Rollout says which
+        _check_references(strategy, found)
         return found
 
     def _pods(

@@ -84,12 +84,17 @@ def register(registry: kopf.OperatorRegistry, rt: runtime.Runtime) -> None:
         lambda kind, body: rt.on_referenced(rt.caches.ingresses, kind, body),
     )
     on("argoproj.io", "v1alpha1", "analysisruns", rt.on_analysis_run)
-    on("argoproj.io", "v1alpha1", "analysistemplates", rt.caches.analysis_templates.apply)
+    on(
+        "argoproj.io",
+        "v1alpha1",
+        "analysistemplates",
+        lambda kind, body: rt.on_template(rt.caches.analysis_templates, kind, body),
+    )
     on(
         "argoproj.io",
         "v1alpha1",
         "clusteranalysistemplates",
-        rt.caches.cluster_analysis_templates.apply,
+        lambda kind, body: rt.on_template(rt.caches.cluster_analysis_templates, kind, body),
     )
 
 
@@ -113,7 +118,17 @@ def connection_info(configuration: client.Configuration) -> kopf.ConnectionInfo:
     )
 
 
-def _api_client(kubeconfig: str | None) -> client.ApiClient:
+def blocking_threads(args: argparse.Namespace) -> int:
+    """Threads for blocking calls: one per worker of either queue, plus the Lease's.
+
+    Every reconcile, of a Rollout or of an AnalysisRun, runs in the event loop's default
+    executor, whose own default (cpu + 4 threads) would cap both queues together far below
+    `--workers` + `--analysis-workers`; a renewal never waits behind reconciles.
+    """
+    return int(args.workers) + int(args.analysis_workers) + 1
+
+
+def _api_client(kubeconfig: str | None, pool_size: int) -> client.ApiClient:
     configuration = client.Configuration()
     try:
         config.load_kube_config(
@@ -122,14 +137,16 @@ def _api_client(kubeconfig: str | None) -> client.ApiClient:
         )
     except config.ConfigException:
         config.load_incluster_config(client_configuration=configuration)  # type: ignore[no-untyped-call]
-    configuration.connection_pool_maxsize = 32
+    # one connection per thread that may call the API at once, so none is opened and dropped
+    configuration.connection_pool_maxsize = max(32, pool_size)
     return client.ApiClient(configuration)
 
 
 def run(args: argparse.Namespace) -> int:
     """Run the controller until interrupted."""
     logs.configure(args.log_format)
-    api = _api_client(args.kubeconfig)
+    threads = blocking_threads(args)
+    api = _api_client(args.kubeconfig, threads)
     rt, cluster = build_runtime(api)
     rt.instance_id = args.instance_id
     registry = kopf.OperatorRegistry()
@@ -154,10 +171,8 @@ def run(args: argparse.Namespace) -> int:
         settings.persistence.finalizer = "rollouts.argoproj.io/kopf-finalizer"
         settings.watching.server_timeout = 300
         settings.persistence.diffbase_storage = NoDiffBase()
-        # one thread per worker plus the Lease's, so a renewal never waits behind reconciles
-        # (the default pool has cpu + 4 threads whatever --workers says)
         asyncio.get_running_loop().set_default_executor(
-            concurrent.futures.ThreadPoolExecutor(args.workers + 1, thread_name_prefix="rollouts")
+            concurrent.futures.ThreadPoolExecutor(threads, thread_name_prefix="rollouts")
         )
         await asyncio.to_thread(cluster.prime, args.namespace)
         for body in rt.caches.rollouts.all():

@@ -112,6 +112,17 @@ class Runtime:
         if event_type != "DELETED":
             self.runs.add((meta["namespace"], meta["name"]))
 
+    def on_template(
+        self, target: cache.ObjectCache, event_type: str | None, body: dict[str, Any]
+    ) -> None:
+        """A template changed: Rollouts that may use it look again (templates change rarely)."""
+        target.apply(event_type, body)
+        namespace = body["metadata"].get("namespace")
+        for rollout in self.caches.rollouts.all():
+            meta = rollout["metadata"]
+            if self.ours(rollout) and namespace in (None, meta.get("namespace")):
+                self.enqueue(meta["namespace"], meta["name"])
+
     def on_rollout(self, event_type: str | None, body: dict[str, Any]) -> None:
         self.caches.rollouts.apply(event_type, body)
         meta = body["metadata"]

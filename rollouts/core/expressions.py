@@ -128,6 +128,10 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+def _is_string(value: Any) -> bool:
+    return isinstance(value, str)
+
+
 def _wrap(value: int) -> int:
     """Integers are Go's int: 64 bits, wrapping around on overflow."""
     return (value + _INT64 // 2) % _INT64 - _INT64 // 2
@@ -187,10 +191,11 @@ def _order(op: str, left: Any, right: Any) -> bool:
     raise _mismatch(op, left, right)
 
 
-def _numeric(
+def _typed(
     op: str, function: Callable[[Any, Any], Any], check: Callable[[Any], bool] = _is_number
 ) -> Callable[[Any, Any], Any]:
-    """An arithmetic operator: numbers only (and strings for `+`), integers wrapping at 64 bits."""
+    """An operator on two values that pass `check` (numbers unless said otherwise; `+` also
+    joins strings), whose integer results wrap at 64 bits; other operands are an error."""
 
     def apply(left: Any, right: Any) -> Any:
         if check(left) and check(right):
@@ -238,29 +243,20 @@ def _member_of(needle: Any, haystack: Any) -> bool:
     raise _EvalError(f'invalid operation: operator "in" not defined on {go_type(haystack)}')
 
 
-def _strings(op: str, test: Callable[[str, str], bool]) -> Callable[[Any, Any], bool]:
-    def apply(left: Any, right: Any) -> bool:
-        if isinstance(left, str) and isinstance(right, str):
-            return test(left, right)
-        raise _mismatch(op, left, right)
-
-    return apply
-
-
 _BINARY: dict[str, Callable[[Any, Any], Any]] = {
     "==": _equal,
     "!=": lambda left, right: not _equal(left, right),
     **{op: functools.partial(_order, op) for op in _ORDER},
-    "+": _numeric("+", operator.add),
-    "-": _numeric("-", operator.sub),
-    "*": _numeric("*", operator.mul),
-    "/": _numeric("/", _divide),
-    "%": _numeric("%", _modulo, _is_int),
-    "**": _numeric("**", _power),
+    "+": _typed("+", operator.add),
+    "-": _typed("-", operator.sub),
+    "*": _typed("*", operator.mul),
+    "/": _typed("/", _divide),
+    "%": _typed("%", _modulo, _is_int),
+    "**": _typed("**", _power),
     "in": _member_of,
-    "contains": _strings("contains", lambda text, part: part in text),
-    "startsWith": _strings("startsWith", str.startswith),
-    "endsWith": _strings("endsWith", str.endswith),
+    "contains": _typed("contains", lambda text, part: part in text, _is_string),
+    "startsWith": _typed("startsWith", str.startswith, _is_string),
+    "endsWith": _typed("endsWith", str.endswith, _is_string),
 }
 
 
@@ -468,7 +464,8 @@ def _trim(value: Any, cutset: Any = None) -> str:
     return text.strip() if cutset is None else text.strip(_arg("trim", cutset, str))
 
 
-ONE, TWO, ONE_OR_TWO, SOME = Signature(1, 1), Signature(2, 2), Signature(1, 2), Signature(1, -1)
+ONE, TWO, ONE_OR_TWO = Signature(1, 1), Signature(2, 2), Signature(1, 2)
+SOME = Signature(1, syntax.VARIADIC)
 PREDICATE, OPTIONAL_PREDICATE = Signature(2, 2, predicate=True), Signature(1, 2, predicate=True)
 _ARGO_INT = 'strconv.ParseInt: parsing "{text}": {reason}'
 _ARGO_FLOAT = 'strconv.ParseFloat: parsing "{text}": {reason}'

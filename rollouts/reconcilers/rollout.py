@@ -90,9 +90,10 @@ def reconcile_rollout(namespace: str, name: str, *, io: ports.Ports) -> Outcome:
     try:
         rollout = model.parse_rollout(body)
         observed = io.observer.observe(rollout)
+        # planning can find a reference broken too (an AnalysisTemplate that does not exist)
+        plan = planner.plan_rollout(rollout, observed, io.clock.now())
     except errors.SpecError as problem:
         return _invalid(io, body, problem)
-    plan = planner.plan_rollout(rollout, observed, io.clock.now())
     events = [*plan.events, *executor.execute(plan, rollout, io)]
     _record(
         io,

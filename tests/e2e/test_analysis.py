@@ -122,3 +122,98 @@ def test_a_failing_canary_is_aborted_and_traffic_goes_back_to_stable(
     assert rollouts.canary_weight() == "0"
     assert rollouts.selector_hash("demo-canary") == stable
     assert "AnalysisRunFailed" in rollouts.events()
+
+
+def _template_with(name: str, **metric: Any) -> dict[str, Any]:
+    body = {"name": name, "provider": {"prometheus": {"query": "vector(1)"}}}
+    body.update(metric)
+    return {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "AnalysisTemplate",
+        "metadata": {"name": name},
+        "spec": {"metrics": [body]},
+    }
+
+
+def _analysis_steps(template_name: str) -> list[dict[str, Any]]:
+    return [
+        {"setWeight": 20},
+        {"analysis": {"templates": [{"templateName": template_name}]}},
+        {"pause": {}},
+    ]
+
+
+def test_a_missing_template_is_invalid_spec_and_recovers_once_created(rollouts: Rollouts):
+    rollouts.apply(manifest(steps=_analysis_steps("later")))
+
+    invalid = rollouts.wait(phase="Degraded", message="InvalidSpec")
+    rollouts.apply(_template_with("later"))
+    healthy = rollouts.wait(phase="Healthy")
+
+    assert "AnalysisTemplate 'later' not found" in invalid["message"]
+    assert "steps[1].analysis.templates" in invalid["message"]
+    assert all(c["type"] != "InvalidSpec" for c in healthy["conditions"])
+
+
+def test_an_unreachable_prometheus_errors_the_run_and_aborts(rollouts: Rollouts):
+    unreachable = _template_with("down", successCondition="result[0] == 1", consecutiveErrorLimit=0)
+    unreachable["spec"]["metrics"][0]["provider"]["prometheus"]["address"] = (
+        f"http://127.0.0.1:{helpers.free_port()}"
+    )
+    rollouts.apply(unreachable, manifest(steps=_analysis_steps("down")))
+    rollouts.wait(phase="Healthy")
+
+    rollouts.set_image(NEW_IMAGE)
+    aborted = rollouts.wait(phase="Degraded", message="RolloutAborted", timeout=30)
+
+    assert "Step-based analysis phase error" in aborted["message"]
+    run = rollouts.kubectl.json("-n", rollouts.namespace, "get", "analysisruns")["items"][0]
+    assert (
+        "cannot reach prometheus" in run["status"]["metricResults"][0]["measurements"][0]["message"]
+    )
+
+
+def test_an_inconclusive_result_pauses_until_a_promote(
+    rollouts: Rollouts, prometheus: helpers.PrometheusServer
+):
+    neither = _template_with(
+        "unsure", successCondition="result > 10", failureCondition="result < 0"
+    )
+    neither["spec"]["metrics"][0]["provider"]["prometheus"]["address"] = prometheus.url
+    neither["spec"]["metrics"][0]["provider"]["prometheus"]["query"] = "scalar(vector(5))"
+    rollouts.apply(neither, manifest(steps=_analysis_steps("unsure")))
+    rollouts.wait(phase="Healthy")
+
+    rollouts.set_image(NEW_IMAGE)
+    paused = rollouts.wait(phase="Paused", message="InconclusiveAnalysisRun", timeout=30)
+
+    assert paused["currentStepIndex"] == 1
+    assert (
+        rollouts.kubectl.json("-n", rollouts.namespace, "get", "analysisruns")["items"][0][
+            "status"
+        ]["phase"]
+        == "Inconclusive"
+    )
+
+
+def test_background_analysis_runs_beside_the_steps_and_aborts_on_failure(
+    rollouts: Rollouts, prometheus: helpers.PrometheusServer
+):
+    failing = _template_with("background", successCondition="result[0] > 1", interval="1s", count=2)
+    failing["spec"]["metrics"][0]["provider"]["prometheus"]["address"] = prometheus.url
+    body = manifest(steps=[{"setWeight": 20}, {"pause": {}}])
+    body["spec"]["strategy"]["canary"]["analysis"] = {
+        "templates": [{"templateName": "background"}],
+        "startingStep": 1,
+    }
+    rollouts.apply(failing, body)
+    rollouts.wait(phase="Healthy")
+
+    rollouts.set_image(NEW_IMAGE)
+    aborted = rollouts.wait(phase="Degraded", message="RolloutAborted", timeout=30)
+
+    assert "Background analysis phase failed" in aborted["message"]
+    labels = rollouts.kubectl.json("-n", rollouts.namespace, "get", "analysisruns")["items"][0][
+        "metadata"
+    ]["labels"]
+    assert labels["rollout-type"] == "Background"
