@@ -7,6 +7,7 @@ idempotent: AlreadyExists means an earlier pass already did it.
 
 from __future__ import annotations
 
+import base64
 import datetime
 import json
 import time
@@ -29,6 +30,7 @@ REQUIRED_RULES = (
     ("", "services", ("list", "patch")),
     ("", "events", ("create",)),
     ("", "pods", ("list",)),
+    ("", "secrets", ("get",)),
     ("", "pods/eviction", ("create",)),
     ("networking.k8s.io", "ingresses", ("list",)),
     (refs.GROUP, "rollouts", ("list",)),
@@ -235,6 +237,23 @@ class KubeCluster:
             )
         )
         return list((listed or {}).get("items") or ())
+
+    def read_secret(self, namespace: str, name: str) -> Mapping[str, str] | None:
+        try:
+            found = (
+                call(
+                    lambda: self.core.read_namespaced_secret(
+                        name, namespace, _preload_content=False
+                    )
+                )
+                or {}
+            )
+        except errors.NotFound:
+            return None
+        return {
+            key: base64.b64decode(value).decode(errors="replace")
+            for key, value in (found.get("data") or {}).items()
+        }
 
     def create_analysis_run(self, namespace: str, body: Mapping[str, Any]) -> None:
         try:

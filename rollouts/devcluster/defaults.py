@@ -7,6 +7,7 @@ ReplicaSet is not the template that was sent).
 
 from __future__ import annotations
 
+import base64
 import copy
 from collections.abc import Callable
 from typing import Any
@@ -97,6 +98,9 @@ def _namespace(obj: JSON) -> None:
 
 def _secret(obj: JSON) -> None:
     obj.setdefault("type", "Opaque")
+    # the apiserver folds the write-only stringData into data, base64-encoded
+    for key, value in (obj.pop("stringData", None) or {}).items():
+        obj.setdefault("data", {})[key] = base64.b64encode(str(value).encode()).decode()
 
 
 def _crd(obj: JSON) -> None:

@@ -27,19 +27,48 @@ class Outcome:
     requeue_after: float | None = None
 
 
+def _secrets(io: ports.Ports, namespace: str, args: tuple[model.Arg, ...]) -> dict[str, str]:
+    """Values of secret-valued args, read only now (they never reach the stored spec)."""
+    values = {}
+    for arg in args:
+        ref = arg.value_from
+        if not isinstance(ref, model.SecretKeyRef):
+            continue
+        data = io.cluster.read_secret(namespace, ref.name)
+        if data is None or ref.key not in data:
+            raise analysis_args.AnalysisArgsError(
+                f"secret {ref.name!r} has no key {ref.key!r} for args.{arg.name}"
+            )
+        values[arg.name] = data[ref.key]
+    return values
+
+
 def _parse(
-    body: Mapping[str, Any], now: Any
-) -> tuple[model.AnalysisRun | None, model.AnalysisRunStatus | None]:
-    """The run with its args substituted, or (None, an Error status) when it cannot be."""
+    io: ports.Ports, body: Mapping[str, Any], now: Any
+) -> tuple[model.AnalysisRun | None, model.AnalysisRunStatus | None, tuple[str, ...]]:
+    """The run with its args substituted (and the secret values used, for redaction), or
+    (None, an Error status, ()) when it cannot be."""
     status = model.parse_run_status(body.get("status"))
     try:
         run = model.parse_analysis_run(body)
-        return dataclasses.replace(run, spec=analysis_args.resolve_run_spec(run.spec)), None
+        secrets = _secrets(io, run.namespace, run.spec.args)
+        spec = analysis_args.resolve_run_spec(run.spec, secrets=secrets)
+        return dataclasses.replace(run, spec=spec), None, tuple(secrets.values())
     except analysis_args.AnalysisArgsError as problem:
         message = f"Unable to resolve metric arguments: {problem}"
     except errors.SpecError as problem:
         message = analysis_rules.invalid_spec_message(problem)
-    return None, analysis.compute_error_status(status, message, now)
+    return None, analysis.compute_error_status(status, message, now), ()
+
+
+def _redacted(measurement: model.Measurement, secrets: tuple[str, ...]) -> model.Measurement:
+    if not secrets:
+        return measurement
+    return dataclasses.replace(
+        measurement,
+        message=analysis_args.redact(measurement.message, secrets),
+        metadata={k: analysis_args.redact(v, secrets) for k, v in measurement.metadata.items()},
+    )
 
 
 def _measure(
@@ -90,7 +119,7 @@ def reconcile_analysis_run(
     if body is None or "deletionTimestamp" in (body.get("metadata") or {}):
         return Outcome()
     now = io.clock.now()
-    run, failed = _parse(body, now)
+    run, failed, secrets = _parse(io, body, now)
     before = model.parse_run_status(body.get("status"))
     if run is None:
         assert failed is not None
@@ -99,7 +128,10 @@ def reconcile_analysis_run(
         plan = analysis.plan_run(run.spec, run.status, now)
         after, requeue = plan.status, plan.requeue_after
         if plan.measure:
-            taken = _measure(io, run, plan.measure, now)
+            taken = {
+                name: _redacted(measured, secrets)
+                for name, measured in _measure(io, run, plan.measure, now).items()
+            }
             after = analysis.apply_measurements(run.spec, plan.status, taken, io.clock.now())
             requeue = analysis.next_due(run.spec, after, io.clock.now())
     doc = after.to_json()

@@ -72,6 +72,8 @@ CODE_RULES: frozenset[Rule] = frozenset(
         # adapters/kube.py KubeCluster: restartAt lists the Rollout's pods and evicts old ones
         ("", "pods", "list"),
         ("", "pods/eviction", "create"),
+        # adapters/kube.py KubeCluster.read_secret: secret-valued analysis args
+        ("", "secrets", "get"),
         # adapters/kube.py EventRecorder
         ("", "events", "create"),
         # adapters/nginx.py NginxRouter: the canary Ingress

@@ -217,3 +217,37 @@ def test_background_analysis_runs_beside_the_steps_and_aborts_on_failure(
         "metadata"
     ]["labels"]
     assert labels["rollout-type"] == "Background"
+
+
+def test_a_secret_arg_is_used_in_the_query_and_never_stored(
+    rollouts: Rollouts,
+    metrics_target: helpers.MetricsTarget,
+    prometheus: helpers.PrometheusServer,
+):
+    _set_rate(metrics_target, prometheus, 0.99)
+    secret = {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": "app-name"},
+        "stringData": {"app": "demo"},
+    }
+    hidden = template(prometheus.url)
+    hidden["spec"]["args"] = [
+        {"name": "app", "valueFrom": {"secretKeyRef": {"name": "app-name", "key": "app"}}}
+    ]
+    steps = [
+        {"setWeight": 20},
+        {"analysis": {"templates": [{"templateName": "success-rate"}]}},
+        {"pause": {}},
+    ]
+    rollouts.apply(secret, hidden, manifest(steps=steps))
+    rollouts.wait(phase="Healthy")
+
+    rollouts.set_image(NEW_IMAGE)
+    rollouts.wait(phase="Paused", timeout=30)
+
+    run = rollouts.kubectl.json("-n", rollouts.namespace, "get", "analysisruns")["items"][0]
+    measured = run["status"]["metricResults"][0]["measurements"][0]
+    assert measured["value"] == "[0.99]"
+    assert "demo" not in measured["metadata"]["ResolvedPrometheusQuery"]
+    assert "*****" in measured["metadata"]["ResolvedPrometheusQuery"]

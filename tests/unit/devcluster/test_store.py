@@ -458,3 +458,16 @@ def test_an_invalid_deployment_is_refused_with_the_apiservers_words(objects, spe
     assert (caught.value.code, caught.value.reason) == (422, "Invalid")
     assert caught.value.message == message
     assert objects.list(m.DEPLOYMENTS, NS) == []
+
+
+def test_secret_string_data_is_stored_as_base64_data(objects):
+    secrets = objects.registry.by_key(("", "secrets"))
+
+    stored = objects.create(
+        secrets,
+        {"metadata": {"name": "s"}, "stringData": {"password": "hunter2"}},
+        namespace="default",
+    )
+
+    assert stored["data"] == {"password": "aHVudGVyMg=="}
+    assert "stringData" not in stored
