@@ -16,6 +16,7 @@ import pytest
 from kubernetes import client, config
 
 from rollouts.devcluster import cluster, simulation
+from rollouts.devcluster import prometheus as prometheus_helpers
 
 KUBECTL = shutil.which("kubectl")
 
@@ -137,3 +138,20 @@ def namespace(api: Any, request: pytest.FixtureRequest) -> str:
     name = f"t-{words[:48].strip('-')}-{uuid.uuid4().hex[:5]}"
     client.CoreV1Api(api).create_namespace({"metadata": {"name": name}})
     return name
+
+
+@pytest.fixture(scope="module")
+def metrics_target() -> Iterator[prometheus_helpers.MetricsTarget]:
+    """A /metrics endpoint whose samples the test sets (one per test module)."""
+    with prometheus_helpers.MetricsTarget() as target:
+        yield target
+
+
+@pytest.fixture(scope="module")
+def prometheus(
+    metrics_target: prometheus_helpers.MetricsTarget, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[prometheus_helpers.PrometheusServer]:
+    """A real Prometheus (Debian's) scraping `metrics_target` every second."""
+    workdir = tmp_path_factory.mktemp("prometheus")
+    with prometheus_helpers.PrometheusServer([metrics_target.address], workdir=workdir) as server:
+        yield server

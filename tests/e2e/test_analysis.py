@@ -7,7 +7,6 @@ promotes or aborts on the result.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -28,22 +27,6 @@ STEPS = [
     {"setWeight": 60},
     {"pause": {}},
 ]
-
-
-@pytest.fixture(scope="module")
-def metrics_target() -> Iterator[helpers.MetricsTarget]:
-    with helpers.MetricsTarget() as target:
-        yield target
-
-
-@pytest.fixture(scope="module")
-def prometheus(
-    metrics_target: helpers.MetricsTarget, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[helpers.PrometheusServer]:
-    with helpers.PrometheusServer(
-        [metrics_target.address], workdir=tmp_path_factory.mktemp("prometheus")
-    ) as server:
-        yield server
 
 
 def template(address: str) -> dict[str, Any]:

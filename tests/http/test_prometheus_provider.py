@@ -9,7 +9,6 @@ from __future__ import annotations
 import math
 import socket
 import time
-from collections.abc import Iterator
 
 import pytest
 
@@ -19,21 +18,6 @@ from tests import prometheus as helpers
 SUCCESS_RATE = (
     'sum(rate(http_requests_total{status!~"5.."}[10s])) / sum(rate(http_requests_total[10s]))'
 )
-
-
-@pytest.fixture(scope="module")
-def metrics_target() -> Iterator[helpers.MetricsTarget]:
-    with helpers.MetricsTarget() as target:
-        yield target
-
-
-@pytest.fixture(scope="module")
-def prometheus(
-    metrics_target: helpers.MetricsTarget, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[helpers.PrometheusServer]:
-    workdir = tmp_path_factory.mktemp("prometheus")
-    with helpers.PrometheusServer([metrics_target.address], workdir=workdir) as server:
-        yield server
 
 
 @pytest.fixture
