@@ -1,0 +1,227 @@
+"""The subcommands: read, decide with intents/readmodel/views (pure), write through client.
+
+Each returns the exit code and raises errors.RolloutsError for a one-line failure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import datetime
+import json
+import os
+import sys
+import time
+from collections.abc import Mapping
+from typing import Any
+
+import yaml
+
+from rollouts import errors, model
+from rollouts.cli import client as kc
+from rollouts.cli import intents, lint, views
+from rollouts.cli import readmodel as rm
+
+CLEAR = "\033[H\033[2J"
+REDRAW_EVERY = 0.2
+TICK = 1.0
+
+
+def _now() -> datetime.datetime:
+    return datetime.datetime.now(datetime.UTC)
+
+
+def use_color(args: argparse.Namespace) -> bool:
+    return sys.stdout.isatty() and not args.no_color and os.environ.get("TERM") != "dumb"
+
+
+def _view(c: kc.Client, name: str) -> rm.RolloutView:
+    body = c.get_rollout(name)
+    replica_sets, pods, runs = c.list_owned()
+    return rm.build_view(body, replica_sets, pods, runs, _now())
+
+
+def _dump(data: Any, output: str) -> str:
+    if output == "json":
+        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+
+
+def _render(view: rm.RolloutView, args: argparse.Namespace) -> str:
+    if args.output:
+        return _dump(dataclasses.asdict(view), args.output)
+    return views.render_rollout(view, color=use_color(args))
+
+
+def get_rollout(c: kc.Client, args: argparse.Namespace) -> int:
+    view = _view(c, args.name)
+    if not args.watch:
+        sys.stdout.write(_render(view, args))
+        return 0
+    return _watch_rollout(c, args, view)
+
+
+def _watch_rollout(c: kc.Client, args: argparse.Namespace, view: rm.RolloutView) -> int:
+    """Redraw on watch events (at most every 200 ms); a 1 s tick only refreshes ages."""
+    deadline = time.monotonic() + args.timeout_seconds if args.timeout_seconds else None
+    events = kc.Events(c.watch_sources(args.name))
+    clear = CLEAR if sys.stdout.isatty() else ""
+    try:
+        while deadline is None or time.monotonic() < deadline:
+            sys.stdout.write(clear + _render(view, args) + ("" if clear else "\n"))
+            sys.stdout.flush()
+            wait = TICK if deadline is None else max(0.0, min(TICK, deadline - time.monotonic()))
+            if events.next(wait) is not None:
+                time.sleep(REDRAW_EVERY)  # let a burst of events land, then draw once
+                list(events.drain())
+                view = _view(c, args.name)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        events.close()
+    return 0
+
+
+def list_rollouts(c: kc.Client, args: argparse.Namespace) -> int:
+    bodies = sorted(
+        c.list_rollouts(),
+        key=lambda b: (b["metadata"].get("namespace", ""), b["metadata"]["name"]),
+    )
+    found = [rm.build_view(b, (), (), (), _now()) for b in bodies]
+    if args.output:
+        sys.stdout.write(_dump([dataclasses.asdict(v) for v in found], args.output))
+    elif not found:
+        print("No resources found.", file=sys.stderr)
+    else:
+        sys.stdout.write(views.render_list(found, all_namespaces=args.all_namespaces))
+    return 0
+
+
+def _apply(c: kc.Client, name: str, patches: intents.Patches) -> None:
+    if patches.spec is not None:
+        c.patch_spec(name, patches.spec)
+    if patches.status is not None:
+        c.patch_status(name, patches.status)
+
+
+def promote(c: kc.Client, args: argparse.Namespace) -> int:
+    body = c.get_rollout(args.name)
+    build = intents.build_promote_full if args.full else intents.build_promote
+    _apply(c, args.name, build(body))
+    print(f"rollout '{args.name}' {'fully promoted' if args.full else 'promoted'}")
+    return 0
+
+
+def abort(c: kc.Client, args: argparse.Namespace) -> int:
+    c.get_rollout(args.name)
+    _apply(c, args.name, intents.build_abort())
+    print(f"rollout '{args.name}' aborted")
+    return 0
+
+
+def retry(c: kc.Client, args: argparse.Namespace) -> int:
+    c.get_rollout(args.name)
+    _apply(c, args.name, intents.build_retry())
+    print(f"rollout '{args.name}' retried")
+    return 0
+
+
+def pause(c: kc.Client, args: argparse.Namespace) -> int:
+    c.get_rollout(args.name)
+    _apply(c, args.name, intents.build_pause())
+    print(f"rollout '{args.name}' paused")
+    return 0
+
+
+def restart(c: kc.Client, args: argparse.Namespace) -> int:
+    delay = model.parse_duration(args.in_)
+    if delay is None or delay < 0:
+        raise intents.IntentError(f"invalid duration for --in: {args.in_!r}")
+    c.get_rollout(args.name)
+    _apply(c, args.name, intents.build_restart(_now(), delay))
+    print(f"rollout '{args.name}' restarts in {model.format_duration(delay)}")
+    return 0
+
+
+def set_image(c: kc.Client, args: argparse.Namespace) -> int:
+    container, image = intents.parse_image_argument(args.image)
+    for attempt in range(3):
+        body = c.get_rollout(args.name)
+        try:
+            c.replace(args.name, intents.build_set_image(body, container, image))
+            break
+        except errors.Conflict:
+            if attempt == 2:
+                raise
+    print(f'rollout "{args.name}" image updated')
+    return 0
+
+
+def undo(c: kc.Client, args: argparse.Namespace) -> int:
+    body = c.get_rollout(args.name)
+    uid = body["metadata"].get("uid")
+    owned = [
+        rs
+        for rs in c.list_replica_sets()
+        if any(o.get("uid") == uid for o in rs["metadata"].get("ownerReferences") or ())
+    ]
+    operations = intents.build_undo(body, owned, args.to_revision)
+    revision = intents.undo_revision(owned, args.to_revision)
+    if operations is None:
+        print(f"skipped rollback (current template already matches revision {revision})")
+        return 0
+    c.json_patch(args.name, operations)
+    print(f"rollout '{args.name}' undo")
+    return 0
+
+
+def _status_line(body: Mapping[str, Any]) -> tuple[str, str, str]:
+    phase, message = rm.compute_client_phase(body)
+    return phase, message, f"{phase} - {message}" if message else phase
+
+
+def status(c: kc.Client, args: argparse.Namespace) -> int:
+    """Print each status change until Healthy (0), Degraded (1) or the timeout (1)."""
+    timeout = model.parse_duration(args.timeout)
+    if timeout is None or timeout < 0:
+        raise intents.IntentError(f"invalid duration for --timeout: {args.timeout!r}")
+    deadline = time.monotonic() + timeout if timeout else None
+    events = kc.Events(c.watch_sources(args.name)[:1]) if args.watch else None
+    try:
+        return _follow_status(c, args, events, deadline)
+    finally:
+        if events is not None:
+            events.close()
+
+
+def _follow_status(
+    c: kc.Client, args: argparse.Namespace, events: kc.Events | None, deadline: float | None
+) -> int:
+    body: Mapping[str, Any] | None = c.get_rollout(args.name)
+    last = ""
+    while True:
+        if body is not None:
+            phase, message, line = _status_line(body)
+            if line != last:
+                print(line, flush=True)
+                last = line
+            if phase == "Healthy":
+                return 0
+            if phase == "Degraded":
+                raise errors.RolloutsError(
+                    f"The rollout is in a degraded state with message: {message}"
+                )
+        if events is None:
+            return 0
+        left = None if deadline is None else deadline - time.monotonic()
+        if left is not None and left <= 0:
+            raise errors.RolloutsError("Rollout status watch exceeded timeout")
+        event = events.next(left)
+        body = None if event is None else event.get("object")
+
+
+def lint_file(args: argparse.Namespace) -> int:
+    problems = lint.lint_path(args.filename)
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    return 1 if problems else 0

@@ -1,0 +1,168 @@
+"""Pure patch builders: what each plugin command changes, exactly as Argo's plugin does (§4).
+
+Users change intent (spec.paused, status.pauseConditions, status.abort, status.promoteFull,
+spec.restartAt, spec.template); the controller changes the world. Nothing here does I/O.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import datetime
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from rollouts import errors
+
+JSON = Mapping[str, Any]
+HASH_LABEL = "rollouts-pod-template-hash"
+REVISION = "rollout.argoproj.io/revision"
+
+
+class IntentError(errors.RolloutsError):
+    """The command cannot apply to this Rollout as asked (one clear line for the user)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Patches:
+    """A merge patch for the object (spec) and one for the status subresource."""
+
+    spec: dict[str, Any] | None = None
+    status: dict[str, Any] | None = None
+
+    @property
+    def empty(self) -> bool:
+        return self.spec is None and self.status is None
+
+
+def _status(body: JSON) -> JSON:
+    return body.get("status") or {}
+
+
+def _canary_steps(body: JSON) -> list[Any] | None:
+    canary = ((body.get("spec") or {}).get("strategy") or {}).get("canary")
+    return None if canary is None else list(canary.get("steps") or [])
+
+
+def _step_index(status: JSON) -> int:
+    index = status.get("currentStepIndex")
+    return index if isinstance(index, int) and not isinstance(index, bool) else 0
+
+
+def _inconclusive(status: JSON) -> bool:
+    run = (status.get("canary") or {}).get("currentStepAnalysisRunStatus") or {}
+    return run.get("status") == "Inconclusive"
+
+
+def build_promote(body: JSON) -> Patches:
+    """`promote NAME`: resume a pause, or skip the current canary step when nothing is paused."""
+    status = _status(body)
+    spec_patch = {"spec": {"paused": False}} if (body.get("spec") or {}).get("paused") else None
+    steps = _canary_steps(body)
+    paused = bool(status.get("pauseConditions"))
+    status_patch: dict[str, Any] | None = None
+    if steps and _inconclusive(status) and paused and status.get("controllerPause"):
+        index = min(_step_index(status) + 1, len(steps))
+        status_patch = {
+            "status": {"pauseConditions": None, "controllerPause": False, "currentStepIndex": index}
+        }
+    elif paused:
+        status_patch = {"status": {"pauseConditions": None}}
+    elif steps and _step_index(status) < len(steps):
+        index = _step_index(status) + 1
+        status_patch = {"status": {"pauseConditions": None, "currentStepIndex": index}}
+    patches = Patches(spec=spec_patch, status=status_patch)
+    if patches.empty:
+        raise IntentError(f"rollout '{_name(body)}' is not paused and has no step to skip")
+    return patches
+
+
+def build_promote_full(body: JSON) -> Patches:
+    """`promote NAME --full`: skip all steps and analysis to the new revision."""
+    status = _status(body)
+    spec_patch = {"spec": {"paused": False}} if (body.get("spec") or {}).get("paused") else None
+    promoted = status.get("currentPodHash") == status.get("stableRS")
+    status_patch = None if promoted else {"status": {"promoteFull": True}}
+    patches = Patches(spec=spec_patch, status=status_patch)
+    if patches.empty:
+        raise IntentError(f"rollout '{_name(body)}' is already fully promoted")
+    return patches
+
+
+def build_abort() -> Patches:
+    return Patches(status={"status": {"abort": True}})
+
+
+def build_retry() -> Patches:
+    return Patches(status={"status": {"abort": False}})
+
+
+def build_pause() -> Patches:
+    return Patches(spec={"spec": {"paused": True}})
+
+
+def build_restart(now: datetime.datetime, delay_seconds: float = 0) -> Patches:
+    """`restart NAME [--in D]`: spec.restartAt, RFC 3339 in UTC."""
+    at = (now + datetime.timedelta(seconds=delay_seconds)).astimezone(datetime.UTC)
+    return Patches(spec={"spec": {"restartAt": at.strftime("%Y-%m-%dT%H:%M:%SZ")}})
+
+
+def parse_image_argument(argument: str) -> tuple[str, str]:
+    """`CONTAINER=IMAGE` (`*=IMAGE` for every container)."""
+    container, sep, image = argument.partition("=")
+    if not sep or not container or not image or any(c.isspace() for c in argument):
+        raise IntentError(f"invalid image argument {argument!r}: expected CONTAINER=IMAGE")
+    return container, image
+
+
+def build_set_image(body: JSON, container: str, image: str) -> dict[str, Any]:
+    """The whole Rollout with the image changed, for an Update (as Argo's plugin sends)."""
+    updated = copy.deepcopy(dict(body))
+    pod_spec = ((updated.get("spec") or {}).get("template") or {}).get("spec") or {}
+    changed = False
+    for key in ("initContainers", "containers", "ephemeralContainers"):
+        for item in pod_spec.get(key) or ():
+            if container in ("*", item.get("name")):
+                item["image"] = image
+                changed = True
+    if not changed:
+        raise IntentError(f"unable to find container named '{container}'")
+    return updated
+
+
+def _revision(rs: JSON) -> int:
+    value = ((rs.get("metadata") or {}).get("annotations") or {}).get(REVISION, "")
+    return int(value) if str(value).isdigit() else 0
+
+
+def find_revision(replica_sets: Sequence[JSON], to_revision: int) -> JSON:
+    """The ReplicaSet of that revision; 0 means the previous one (second-highest)."""
+    by_revision = sorted(replica_sets, key=_revision, reverse=True)
+    if to_revision == 0:
+        if len(by_revision) < 2:
+            raise IntentError("no rollout history found to undo to")
+        return by_revision[1]
+    for rs in by_revision:
+        if _revision(rs) == to_revision:
+            return rs
+    raise IntentError(f"unable to find specified revision {to_revision} in history")
+
+
+def build_undo(body: JSON, replica_sets: Sequence[JSON], to_revision: int) -> list[Any] | None:
+    """A JSON patch replacing spec.template with that revision's; None when it already is."""
+    target = find_revision(replica_sets, to_revision)
+    template = copy.deepcopy(dict((target.get("spec") or {}).get("template") or {}))
+    labels = dict((template.get("metadata") or {}).get("labels") or {})
+    labels.pop(HASH_LABEL, None)
+    template.setdefault("metadata", {})["labels"] = labels
+    if template == (body.get("spec") or {}).get("template"):
+        return None
+    return [{"op": "replace", "path": "/spec/template", "value": template}]
+
+
+def undo_revision(replica_sets: Sequence[JSON], to_revision: int) -> int:
+    return _revision(find_revision(replica_sets, to_revision))
+
+
+def _name(body: JSON) -> str:
+    return str((body.get("metadata") or {}).get("name", ""))

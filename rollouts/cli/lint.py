@@ -1,0 +1,55 @@
+"""`lint -f FILE`: the controller's own model validation, offline, one line per problem."""
+
+from __future__ import annotations
+
+import pathlib
+import sys
+from collections.abc import Mapping
+from typing import Any
+
+import yaml
+
+from rollouts import errors, model
+
+
+def _check(document: Mapping[str, Any]) -> None:
+    kind = document.get("kind")
+    if kind == "Rollout":
+        model.parse_rollout(document)
+    elif kind in ("AnalysisTemplate", "ClusterAnalysisTemplate"):
+        template = model.parse_template(document)
+        model.validate_metrics(template.spec.metrics, "spec.metrics", required=False)
+    elif kind == "AnalysisRun":
+        run = model.parse_analysis_run(document)
+        model.validate_metrics(run.spec.metrics, "spec.metrics")
+
+
+def lint_documents(documents: list[Any], source: str) -> list[str]:
+    """Problems as `<source>: <Kind> "<name>": <field>: <message>`."""
+    problems = []
+    for document in documents:
+        if document is None:
+            continue
+        if not isinstance(document, Mapping):
+            problems.append(f"{source}: a document is not an object")
+            continue
+        name = (document.get("metadata") or {}).get("name", "")
+        try:
+            _check(document)
+        except errors.SpecError as exc:
+            problems.append(f'{source}: {document.get("kind")} "{name}": {exc}')
+        except (TypeError, ValueError, AttributeError) as exc:
+            problems.append(f'{source}: {document.get("kind")} "{name}": malformed: {exc}')
+    return problems
+
+
+def lint_path(path: str) -> list[str]:
+    try:
+        text = sys.stdin.read() if path == "-" else pathlib.Path(path).read_text()
+    except OSError as exc:
+        raise errors.RolloutsError(f"cannot read {path}: {exc.strerror}") from exc
+    try:
+        documents = list(yaml.safe_load_all(text))
+    except yaml.YAMLError as exc:
+        return [f"{path}: invalid YAML: {str(exc).splitlines()[0]}"]
+    return lint_documents(documents, path)

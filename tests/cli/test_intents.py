@@ -1,0 +1,150 @@
+"""The patches each command sends are Argo's (spec §4), built without a cluster."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+import pytest
+
+from rollouts.cli import intents
+
+
+def rollout(status: dict[str, Any] | None = None, **spec: Any) -> dict[str, Any]:
+    steps = [{"setWeight": 20}, {"pause": {}}, {"setWeight": 60}, {"pause": {}}]
+    body_spec: dict[str, Any] = {
+        "strategy": {"canary": {"steps": steps}},
+        "template": {
+            "metadata": {"labels": {"app": "demo"}},
+            "spec": {
+                "initContainers": [{"name": "init", "image": "busybox:1"}],
+                "containers": [
+                    {"name": "app", "image": "demo:blue"},
+                    {"name": "sidecar", "image": "envoy:1"},
+                ],
+            },
+        },
+    }
+    body_spec.update(spec)
+    return {"metadata": {"name": "demo"}, "spec": body_spec, "status": status or {}}
+
+
+PAUSED = {"pauseConditions": [{"reason": "CanaryPauseStep"}], "currentStepIndex": 1}
+
+
+def test_promote_clears_the_pause_conditions_through_the_status() -> None:
+    assert intents.build_promote(rollout(PAUSED)) == intents.Patches(
+        status={"status": {"pauseConditions": None}}
+    )
+
+
+def test_promote_also_unpauses_the_spec_when_it_is_paused() -> None:
+    patches = intents.build_promote(rollout(PAUSED, paused=True))
+    assert patches.spec == {"spec": {"paused": False}}
+    assert patches.status == {"status": {"pauseConditions": None}}
+
+
+def test_promote_skips_the_current_step_when_nothing_is_paused() -> None:
+    patches = intents.build_promote(rollout({"currentStepIndex": 2}))
+    assert patches.status == {"status": {"pauseConditions": None, "currentStepIndex": 3}}
+
+
+def test_promote_after_inconclusive_analysis_clears_the_controller_pause_and_steps_on() -> None:
+    status = {
+        **PAUSED,
+        "controllerPause": True,
+        "canary": {"currentStepAnalysisRunStatus": {"status": "Inconclusive"}},
+    }
+    patches = intents.build_promote(rollout(status))
+    assert patches.status == {
+        "status": {"pauseConditions": None, "controllerPause": False, "currentStepIndex": 2}
+    }
+
+
+def test_promote_on_a_rollout_with_nothing_to_promote_is_an_error() -> None:
+    with pytest.raises(intents.IntentError, match="is not paused"):
+        intents.build_promote(rollout({"currentStepIndex": 4}))
+
+
+def test_promote_full_sets_promote_full_until_the_new_revision_is_stable() -> None:
+    patches = intents.build_promote_full(rollout({"currentPodHash": "b", "stableRS": "a"}))
+    assert patches.status == {"status": {"promoteFull": True}}
+    with pytest.raises(intents.IntentError, match="already fully promoted"):
+        intents.build_promote_full(rollout({"currentPodHash": "a", "stableRS": "a"}))
+
+
+def test_abort_retry_and_pause_are_the_plain_intent_patches() -> None:
+    assert intents.build_abort().status == {"status": {"abort": True}}
+    assert intents.build_retry().status == {"status": {"abort": False}}
+    assert intents.build_pause().spec == {"spec": {"paused": True}}
+
+
+def test_restart_sets_restart_at_in_utc_after_the_delay() -> None:
+    now = datetime.datetime(2024, 5, 1, 12, 0, 0, tzinfo=datetime.UTC)
+    assert intents.build_restart(now, 30).spec == {"spec": {"restartAt": "2024-05-01T12:00:30Z"}}
+
+
+def test_set_image_changes_only_the_named_container() -> None:
+    updated = intents.build_set_image(rollout(), "app", "demo:yellow")
+    pod = updated["spec"]["template"]["spec"]
+    assert [c["image"] for c in pod["containers"]] == ["demo:yellow", "envoy:1"]
+    assert pod["initContainers"][0]["image"] == "busybox:1"
+
+
+def test_set_image_with_a_star_changes_every_container_including_init_ones() -> None:
+    pod = intents.build_set_image(rollout(), "*", "x:1")["spec"]["template"]["spec"]
+    assert {c["image"] for c in (*pod["containers"], *pod["initContainers"])} == {"x:1"}
+
+
+@pytest.mark.parametrize("argument", ["app", "=img", "app=", "app = img"])
+def test_a_malformed_set_image_argument_is_refused(argument: str) -> None:
+    with pytest.raises(intents.IntentError, match="CONTAINER=IMAGE"):
+        intents.parse_image_argument(argument)
+
+
+def test_set_image_of_an_unknown_container_is_refused() -> None:
+    with pytest.raises(intents.IntentError, match="unable to find container named 'db'"):
+        intents.build_set_image(rollout(), "db", "x:1")
+
+
+def replica_set(revision: int, image: str) -> dict[str, Any]:
+    return {
+        "metadata": {"annotations": {"rollout.argoproj.io/revision": str(revision)}},
+        "spec": {
+            "template": {
+                "metadata": {"labels": {"app": "demo", "rollouts-pod-template-hash": "h"}},
+                "spec": {"containers": [{"name": "app", "image": image}]},
+            }
+        },
+    }
+
+
+def test_undo_replaces_the_template_with_the_previous_revisions_without_its_hash() -> None:
+    history = [replica_set(1, "demo:blue"), replica_set(3, "demo:red"), replica_set(2, "demo:g")]
+    operations = intents.build_undo(rollout(), history, 0)
+    assert operations == [
+        {
+            "op": "replace",
+            "path": "/spec/template",
+            "value": {
+                "metadata": {"labels": {"app": "demo"}},
+                "spec": {"containers": [{"name": "app", "image": "demo:g"}]},
+            },
+        }
+    ]
+    assert intents.undo_revision(history, 0) == 2
+
+
+def test_undo_to_a_missing_revision_is_an_error() -> None:
+    with pytest.raises(intents.IntentError, match="revision 9"):
+        intents.build_undo(rollout(), [replica_set(1, "a"), replica_set(2, "b")], 9)
+
+
+def test_undo_to_the_current_template_is_skipped() -> None:
+    current = rollout()
+    target = replica_set(1, "x")
+    target["spec"]["template"] = {
+        **current["spec"]["template"],
+        "metadata": {"labels": {"app": "demo", "rollouts-pod-template-hash": "h"}},
+    }
+    assert intents.build_undo(current, [target, replica_set(2, "b")], 1) is None
