@@ -1,0 +1,1 @@
+"""Benchmarks; each script is run as a file (`.venv/bin/python bench/NAME.py`)."""
