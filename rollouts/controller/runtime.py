@@ -34,6 +34,8 @@ class Runtime:
     failures: dict[queue.Key, int] = dataclasses.field(default_factory=dict)
     # Argo's --instance-id: handle only Rollouts labelled with it ("" = those without the label)
     instance_id: str = ""
+    # each run as the run queue last saw it, all but its status (see on_analysis_run)
+    run_versions: dict[queue.Key, Any] = dataclasses.field(default_factory=dict)
 
     def enqueue(self, namespace: str, name: str, delay: float = 0.0) -> None:
         self.work.add((namespace, name), delay)
@@ -70,7 +72,7 @@ class Runtime:
         started = time.perf_counter()
         result = "success"
         try:
-            requeue = await asyncio.to_thread(reconcile, *key)
+            requeue, returned = await asyncio.to_thread(_timed, reconcile, key)
         except errors.Conflict:
             result = "conflict"
             work.add(key, CONFLICT_RETRY)
@@ -80,7 +82,8 @@ class Runtime:
         else:
             self.failures.pop(key, None)
             if requeue is not None:
-                work.add(key, requeue)
+                # counted from the reconcile's return, not from the hop back to the loop
+                work.add(key, requeue - (time.monotonic() - returned))
         finally:
             self.stats.observe_reconcile(result, time.perf_counter() - started)
             self.stats.queue_depth = len(self.work) + len(self.runs)
@@ -106,11 +109,24 @@ class Runtime:
         return bool(labels.get(INSTANCE_ID_LABEL, "") == self.instance_id)
 
     def on_analysis_run(self, event_type: str | None, body: dict[str, Any]) -> None:
-        """A run changed: measure it when due, and tell the Rollout that owns it."""
+        """A run changed: measure it when due, and tell the Rollout that owns it.
+
+        A change of the status alone is the run worker's own write coming back (its next
+        measurement is already queued for its due time), so it queues nothing. Reconciling it
+        again would compute the next due time from the status as the API stores it, to the
+        second, and measure up to a second early.
+        """
         self.on_owned(self.caches.analysis_runs, event_type, body)
         meta = body["metadata"]
-        if event_type != "DELETED":
-            self.runs.add((meta["namespace"], meta["name"]))
+        key = (meta["namespace"], meta["name"])
+        if event_type == "DELETED":
+            self.run_versions.pop(key, None)
+            return
+        seen = _all_but_status(body)
+        if event_type == "MODIFIED" and self.run_versions.get(key) == seen:
+            return
+        self.run_versions[key] = seen
+        self.runs.add(key)
 
     def on_template(
         self, target: cache.ObjectCache, event_type: str | None, body: dict[str, Any]
@@ -154,3 +170,15 @@ class Runtime:
         for rollout in self.caches.rollouts.referring_to(namespace, meta["name"]):
             if self.ours(rollout):
                 self.enqueue(namespace, rollout["metadata"]["name"])
+
+
+def _timed(reconcile: Reconcile, key: queue.Key) -> tuple[float | None, float]:
+    """The reconcile's requeue delay, and the monotonic time it was computed at."""
+    return reconcile(*key), time.monotonic()
+
+
+def _all_but_status(body: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+    """A run's spec and metadata, without what changes with every write (status, version)."""
+    meta = body["metadata"]
+    volatile = ("resourceVersion", "managedFields")
+    return body.get("spec"), {k: v for k, v in meta.items() if k not in volatile}

@@ -134,6 +134,7 @@ def reconcile_analysis_run(
             }
             after = analysis.apply_measurements(run.spec, plan.status, taken, io.clock.now())
             requeue = analysis.next_due(run.spec, after, io.clock.now())
+    decided = io.clock.now()
     doc = after.to_json()
     if doc != (body.get("status") or {}):
         meta = body["metadata"]
@@ -143,6 +144,9 @@ def reconcile_analysis_run(
         ref = model.ObjectRef(namespace, name, str(meta.get("uid", "")), kind="AnalysisRun")
         for event in _events(before, after):
             _post(io, ref, event)
+    if requeue is not None:
+        # the next measurement is due from when it was decided, not after the writes
+        requeue = max(requeue - (io.clock.now() - decided).total_seconds(), 0.0)
     return Outcome(requeue_after=requeue)
 
 
