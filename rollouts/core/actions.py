@@ -7,6 +7,8 @@ import datetime
 from collections.abc import Mapping
 from typing import Any
 
+from rollouts.model import conditions
+
 
 @dataclasses.dataclass(frozen=True)
 class Event:
@@ -29,6 +31,15 @@ class ScaleReplicaSet:
     previous: int
     revision: int
     desired_replicas: int  # the Rollout's spec.replicas, recorded on the ReplicaSet
+
+
+def scaling_event(name: str, *, revision: int, previous: int, replicas: int) -> Event:
+    """Argo's ScalingReplicaSet Event, for a scale and for a create at a size above 0."""
+    direction = "up" if replicas > previous else "down"
+    return Event(
+        conditions.EVENT_SCALING,
+        f"Scaled {direction} ReplicaSet {name} (revision {revision}) from {previous} to {replicas}",
+    )
 
 
 @dataclasses.dataclass(frozen=True)

@@ -273,6 +273,27 @@ def plan_scaling(state: CanaryPass, targets: Mapping[str, int]) -> None:
         state.scaled = True
 
 
+def size_created(state: CanaryPass, targets: Mapping[str, int]) -> None:
+    """A ReplicaSet made in this pass is created at its size: one write, not a create at 0
+    and then a scale (Argo writes both)."""
+    created = state.created
+    if created is None or state.rollout.spec.paused:
+        return
+    size = targets.get(created.name, created.spec_replicas)
+    if size == created.spec_replicas:
+        return
+    for i, action in enumerate(state.actions):
+        if not isinstance(action, actions.CreateReplicaSet):
+            continue
+        body = {**action.body, "spec": {**action.body["spec"], "replicas": size}}
+        scaled = actions.scaling_event(
+            created.name, revision=created.revision, previous=created.spec_replicas, replicas=size
+        )
+        state.actions[i] = actions.CreateReplicaSet(body, (*action.events, scaled))
+    state.created = dataclasses.replace(created, spec_replicas=size)
+    state.scaled = True
+
+
 def plan_old_replica_sets(state: CanaryPass) -> None:
     """Traffic-routed: old stable sets wait out scaleDownDelaySeconds; others go to 0.
 
@@ -455,13 +476,25 @@ def plan_step(state: CanaryPass, targets: Mapping[str, int]) -> None:
     if isinstance(step, model.AnalysisStep):
         if rollout_analysis.plan_step_analysis(state, step):
             _complete_step(state, step)
+            _start_pause(state)
         return
     if isinstance(step, model.Pause):
         if _pause_done(state, step):
             _complete_step(state, step)
+            _start_pause(state)
         return
     if not state.scaled and at_step_target(state, targets):
         _complete_step(state, step)
+        _start_pause(state)
+
+
+def _start_pause(state: CanaryPass) -> None:
+    """A pause step right after a completed step starts in the same pass (one status write)."""
+    p, canary_steps = state.progress, state.strategy.steps
+    if p.index is not None and p.index < len(canary_steps):
+        step = canary_steps[p.index]
+        if isinstance(step, model.Pause) and _pause_done(state, step):
+            _complete_step(state, step)
 
 
 def _pause_done(state: CanaryPass, step: model.Pause) -> bool:
@@ -519,6 +552,15 @@ def plan_promotion(state: CanaryPass) -> None:
         f"Rollout completed update to revision {new_rs.revision} ({p.pod_hash}): {reason}",
     )
     state.after(IMMEDIATELY)
+    _resize_for_promotion(state)
+
+
+def _resize_for_promotion(state: CanaryPass) -> None:
+    """The sizes this pass planned were for the old stable set; re-plan them for the new one,
+    so that the old set starts scaling down in the same pass that records the promotion."""
+    state.actions[:] = [a for a in state.actions if not isinstance(a, actions.ScaleReplicaSet)]
+    state.scaled = False
+    plan_scaling(state, compute_targets(state, desired_weight(state)))
 
 
 def plan_history(state: CanaryPass) -> None:

@@ -69,6 +69,7 @@ def plan_rollout(
         return _finish(state)  # a pass that evicts does nothing else (Argo §2.12)
     targets = canary.compute_targets(state, canary.desired_weight(state))
     canary.plan_scaling(state, targets)
+    canary.size_created(state, targets)
     canary.plan_step(state, targets)
     rollout_analysis.plan_background_analysis(state)
     # promoting before Services and traffic lets one pass switch both (one status write)

@@ -109,7 +109,13 @@ def _follow(
     p = state.progress
     run = state.observed.run(record.name) if record else None
     if run is None or run.pod_hash != p.pod_hash:
-        if p.pause_conditions or p.abort:
+        # a step run waits out any pause; a background run only an inconclusive one (Argo §3.5)
+        paused = (
+            p.pause_condition(c.PAUSE_INCONCLUSIVE_ANALYSIS) is not None
+            if run_type is analysis_args.RunType.BACKGROUND
+            else bool(p.pause_conditions)
+        )
+        if paused or p.abort:
             return None
         return _create(state, analysis, run_type)
     updated = RunRecord(run.name, str(run.phase), run.message)

@@ -27,13 +27,8 @@ def _scale(a: actions.ScaleReplicaSet, ro: model.Rollout, io: ports.Ports) -> Ev
     io.cluster.scale_replica_set(
         ro.namespace, a.name, replicas=a.replicas, desired_replicas=a.desired_replicas
     )
-    direction = "up" if a.replicas > a.previous else "down"
     return [
-        actions.Event(
-            c.EVENT_SCALING,
-            f"Scaled {direction} ReplicaSet {a.name} (revision "
-            f"{a.revision}) from {a.previous} to {a.replicas}",
-        )
+        actions.scaling_event(a.name, revision=a.revision, previous=a.previous, replicas=a.replicas)
     ]
 
 

@@ -101,16 +101,21 @@ def test_an_initial_deploy_ends_healthy_once_available() -> None:
     assert _condition(plan, c.ConditionType.HEALTHY) == ("True", c.HEALTHY, "Rollout is healthy")
 
 
-def test_an_update_creates_the_canary_at_zero_with_the_next_revision() -> None:
+def test_an_update_creates_the_canary_at_its_first_step_size_with_the_next_revision() -> None:
     plan = _plan(_update(), b.observed(b.rs("v1", 5)))
     create = plan.actions[0]
     assert isinstance(create, actions.CreateReplicaSet)
-    assert create.body["spec"]["replicas"] == 0
+    # setWeight 20 of 5: one pod, in the create itself rather than a create at 0 and a scale
+    assert create.body["spec"]["replicas"] == 1
     assert create.body["metadata"]["annotations"]["rollout.argoproj.io/revision"] == "2"
     assert [(e.reason, e.message) for e in create.events] == [
         (c.EVENT_NEW_RS, f"Created ReplicaSet {CANARY} (revision 2)"),
         (c.EVENT_NOT_COMPLETED, f"Rollout not completed, started update to revision 2 ({H2})"),
+        (c.EVENT_SCALING, f"Scaled up ReplicaSet {CANARY} (revision 2) from 0 to 1"),
     ]
+    assert not any(
+        isinstance(a, actions.ScaleReplicaSet) and a.name == CANARY for a in plan.actions
+    )
     assert (plan.status["stableRS"], plan.status["currentPodHash"]) == (H1, H2)
     assert plan.status["currentStepIndex"] == 0
     assert _phase(plan) == ("Progressing", "more replicas need to be updated")
@@ -140,7 +145,19 @@ def test_basic_set_weight_step_completes_once_the_split_is_available() -> None:
     plan = _plan(_at(0), b.observed(b.rs("v1", 4), b.rs("v2", 1, revision=2)))
     assert plan.actions == ()
     assert plan.status["currentStepIndex"] == 1
-    assert _events(plan) == [(c.EVENT_STEP_COMPLETED, "Rollout step 1/4 completed (setWeight: 20)")]
+    # the pause that follows starts in the same pass: one status write for both
+    assert _events(plan) == [
+        (c.EVENT_STEP_COMPLETED, "Rollout step 1/4 completed (setWeight: 20)"),
+        (c.EVENT_PAUSED, "Rollout is paused (CanaryPauseStep)"),
+    ]
+    assert _phase(plan) == ("Paused", c.PAUSE_CANARY_STEP)
+
+
+def test_a_completed_step_followed_by_a_set_weight_waits_for_the_next_pass() -> None:
+    steps = [{"setWeight": 20}, {"setWeight": 40}]
+    ro = b.rollout("v2", stable="v1", index=0, steps=steps)
+    plan = _plan(ro, b.observed(b.rs("v1", 4), b.rs("v2", 1, revision=2)))
+    assert (plan.actions, plan.status["currentStepIndex"]) == ((), 1)
     assert plan.requeue_after == 0
 
 
@@ -544,6 +561,17 @@ def test_an_intermediate_set_no_service_selects_goes_straight_to_zero() -> None:
     assert _plan(ro, world).actions == (_scale(b.rs_name("v2"), 0, 1, 2),)
 
 
+def test_a_basic_canary_promotion_scales_the_old_stable_down_in_the_same_pass() -> None:
+    # one replica, [setWeight 50, pause {}], promoted: the pass that completes the pause and
+    # records v2 as stable also scales v1 down (the sizes it first planned were for weight 50)
+    steps = [{"setWeight": 50}, {"pause": {}}]
+    ro = b.rollout("v2", stable="v1", index=1, steps=steps, replicas=1,
+                   status={"controllerPause": True})  # fmt: skip
+    plan = _plan(ro, b.observed(b.rs("v1", 1), b.rs("v2", 1, revision=2)))
+    assert (plan.status["stableRS"], plan.status["currentStepIndex"]) == (H2, 2)
+    assert plan.actions == (actions.ScaleReplicaSet(STABLE, 0, 1, 1, desired_replicas=1),)
+
+
 def test_a_basic_canary_drains_an_old_stable_left_after_promotion() -> None:
     ro = b.rollout("v2", stable="v2", index=4, steps=STEPS)
     plan = _plan(ro, b.observed(b.rs("v1", 2), b.rs("v2", 5, revision=2)))
@@ -712,3 +740,26 @@ def test_an_abort_scale_down_delay_of_zero_keeps_the_canary(
     assert _weights(plan) == [0]
     assert _switches(plan) == {b.CANARY_SERVICE: H1}
     assert not [a for a in plan.actions if isinstance(a, actions.SetScaleDownDeadline)]
+
+
+def test_background_analysis_starts_at_its_step_even_when_that_step_pauses() -> None:
+    template = model.parse_template_spec(
+        {
+            "metrics": [
+                {"name": "m", "provider": {"prometheus": {"address": "http://p", "query": "up"}}}
+            ]
+        }
+    )
+    steps = [{"setWeight": 20}, {"pause": {}}]
+    ro = b.rollout(
+        "v2", stable="v1", index=0, steps=steps,
+        canary={"analysis": {"templates": [{"templateName": "bg"}], "startingStep": 1}},
+    )  # fmt: skip
+    world = dataclasses.replace(
+        b.observed(b.rs("v1", 4), b.rs("v2", 1, revision=2)),
+        templates={model.TemplateRef("bg"): template},
+    )
+    plan = _plan(ro, world)
+    assert plan.status["pauseConditions"][0]["reason"] == c.PAUSE_CANARY_STEP
+    (create,) = [a for a in plan.actions if isinstance(a, actions.CreateAnalysisRun)]
+    assert create.body["metadata"]["labels"]["rollout-type"] == "Background"
