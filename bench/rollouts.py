@@ -15,7 +15,10 @@ as tests/e2e starts it), it measures:
   listener), so every write counts, whoever sent it. The controller's are: ReplicaSet
   creates, deletes and spec or metadata patches, Service and Ingress changes, Rollout status
   writes and Events (counted apart). The simulated controllers write pods and ReplicaSet
-  status, and the benchmark's own writes are known by their resourceVersion;
+  status, and the benchmark's own writes are known by their resourceVersion. A step
+  transition is a status write that changes currentPodHash, currentStepIndex or stableRS
+  (update → paused at step 1 is two: the update starts at step 0, then step 0 completes;
+  promote → Healthy is one); the writes of a window are divided by its transitions;
 - writes when nothing changed: in a quiet window with every Rollout left alone, and after an
   annotation-only patch of each sampled Rollout (a watch event that changes nothing the
   controller acts on, so it reconciles and must write nothing);
@@ -27,10 +30,18 @@ as tests/e2e starts it), it measures:
 
 The issue's targets: reaction p99 ≤ 50 ms at 1,000 Rollouts; ≤ 3 API writes per step
 transition and 0 when nothing changed; 10,000 Rollouts in ≤ 1 GiB of controller RSS.
-Run: `.venv/bin/python bench/controller.py [--rollouts N] [--json]`.
+Run: `.venv/bin/python bench/rollouts.py [--rollouts N] [--json]`.
 """
 
 from __future__ import annotations
+
+import pathlib
+import sys
+
+# Run as a file, this folder comes first on sys.path, and this file's name would hide the
+# `rollouts` package.
+if sys.path and pathlib.Path(sys.path[0]).resolve() == pathlib.Path(__file__).resolve().parent:
+    sys.path.pop(0)
 
 import argparse
 import collections
@@ -41,12 +52,10 @@ import http.client
 import json
 import math
 import os
-import pathlib
 import platform
 import re
 import socket
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -117,6 +126,13 @@ def _rollout_state(body: JSON) -> RolloutState:
     )
 
 
+def _step(body: JSON) -> tuple[Any, ...]:
+    """Where a Rollout is in its update: a change of any of these is one step transition
+    (an update starting at step 0, a step completed, the promotion at the end)."""
+    status = body.get("status") or {}
+    return tuple(status.get(k) for k in ("currentPodHash", "currentStepIndex", "stableRS"))
+
+
 def _owner(body: JSON) -> str | None:
     for ref in body["metadata"].get("ownerReferences") or ():
         if ref.get("kind") == "Rollout" and ref.get("controller"):
@@ -156,6 +172,8 @@ class Ledger:
         self.lease_held = False
         self.last_rv = 0
         self.emitted_ns: dict[int, int] = {}  # when each Rollout write was stored, by its rv
+        # resourceVersions of the status writes that moved a Rollout to another step
+        self.steps: dict[str, list[int]] = collections.defaultdict(list)
 
     def on_change(self, change: store.Change) -> None:
         now = time.monotonic_ns()
@@ -200,6 +218,8 @@ class Ledger:
             return  # creates and spec changes: only the benchmark makes them
         if previous.get("status") != change.object.get("status"):
             self._attribute(name, Write(change.resource_version, now, "rollout-status"))
+            if _step(previous) != _step(change.object):
+                self.steps[name].append(change.resource_version)
         else:
             self._attribute(name, Write(change.resource_version, now, "rollout-metadata"))
 
@@ -237,6 +257,10 @@ class Ledger:
         with self._changed:
             every = [*self.unattributed, *(w for ws in self.writes.values() for w in ws)]
             return [w for w in every if after < w.rv <= upto and w.rv not in self.mine]
+
+    def step_transitions(self, rollout: str, after: int, upto: int) -> int:
+        with self._changed:
+            return sum(1 for rv in self.steps[rollout] if after < rv <= upto)
 
     def rv(self) -> int:
         with self._changed:
@@ -597,18 +621,24 @@ def transitions(bench: Bench, names: list[str]) -> JSON:
 def count_writes(
     ledger: Ledger, names: list[str], after: dict[str, int], upto: dict[str, int]
 ) -> JSON:
-    """The controller's writes per Rollout between two of the benchmark's writes to it."""
-    per_rollout, kinds = [], collections.Counter[str]()
-    events = []
+    """The controller's writes per Rollout between two of the benchmark's writes to it, and
+    per step transition in that window."""
+    per_rollout, per_transition, kinds = [], [], collections.Counter[str]()
+    events, steps = [], []
     for name in names:
         writes = ledger.controller_writes(name, after[name], upto[name])
         api = [w for w in writes if w.what != "event"]
         per_rollout.append(len(api))
         events.append(len(writes) - len(api))
         kinds.update(w.what for w in api)
+        steps.append(ledger.step_transitions(name, after[name], upto[name]))
+        per_transition.append(len(api) / max(steps[-1], 1))
     return {
         "mean": sum(per_rollout) / len(per_rollout),
         "max": max(per_rollout),
+        "transitions_mean": sum(steps) / len(steps),
+        "per_transition_mean": sum(per_transition) / len(per_transition),
+        "per_transition_max": max(per_transition),
         "events_mean": sum(events) / len(events),
         "by_kind_mean": {what: n / len(names) for what, n in sorted(kinds.items())},
     }
@@ -748,6 +778,13 @@ def _writes(figures: JSON) -> str:
     return f"{figures['mean']:.2f} (max {figures['max']})"
 
 
+def _per_transition(figures: JSON) -> str:
+    return (
+        f"{figures['per_transition_mean']:.2f} (max {figures['per_transition_max']:.2f}); "
+        f"{figures['transitions_mean']:g} transitions"
+    )
+
+
 def _kinds(figures: JSON) -> str:
     short = {"replicaset": "RS", "rollout": "Rollout"}
     named = {
@@ -780,10 +817,12 @@ def rows(r: JSON) -> list[tuple[str, str, str]]:
         ("  CPU meanwhile: controller / devcluster", "", _load(r["update_load"])),
         ("promote → first write, p50 / p99 / max", "p99 ≤ 50 ms", _latency(r["promote_latency"])),
         ("  of it from stored → first write", "", _latency(r["promote_latency_controller"])),
-        ("writes, update → paused at step 1: mean (max)", "≤ 3", _writes(r["update_writes"])),
+        ("writes, update → paused at step 1: mean (max)", "", _writes(r["update_writes"])),
         ("  which", "", _kinds(r["update_writes"])),
-        ("writes, promote → Healthy: mean (max)", "≤ 3", _writes(r["promote_writes"])),
+        ("  per step transition: mean (max)", "≤ 3", _per_transition(r["update_writes"])),
+        ("writes, promote → Healthy: mean (max)", "", _writes(r["promote_writes"])),
         ("  which", "", _kinds(r["promote_writes"])),
+        ("  per step transition: mean (max)", "≤ 3", _per_transition(r["promote_writes"])),
         ("  Events besides, update / promote", "", "{:.1f} / {:.1f}".format(*events)),
         (f"writes in {QUIET_SECONDS:g} s with nothing changed", "0", str(quiet["writes"])),
         ("writes after annotation-only changes", "0", str(r["no_op"]["writes"])),
@@ -814,7 +853,8 @@ def met(results: JSON) -> dict[str, bool]:
         )
         <= REACTION_P99_TARGET_MS,
         "writes_per_transition": max(
-            results["update_writes"]["max"], results["promote_writes"]["max"]
+            results["update_writes"]["per_transition_max"],
+            results["promote_writes"]["per_transition_max"],
         )
         <= WRITES_PER_TRANSITION_TARGET,
         "no_writes_when_unchanged": results["quiet"]["writes"] == 0
