@@ -9,6 +9,7 @@ during a blip.
 
 from __future__ import annotations
 
+import contextlib
 import http.server
 import math
 import pathlib
@@ -63,8 +64,10 @@ def poll(check: Callable[[], Any], *, timeout: float, message: str) -> Any:
 class _BackgroundServer:
     """http.server in a daemon thread, answering GETs with `handle(path, headers)`."""
 
-    def __init__(self, handle: Handler) -> None:
+    def __init__(self, handle: Handler, port: int = 0) -> None:
         class _Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive, as Prometheus itself offers
+
             def do_GET(self) -> None:
                 status, content_type, body = handle(self.path, dict(self.headers.items()))
                 self.send_response(status)
@@ -76,7 +79,23 @@ class _BackgroundServer:
             def log_message(self, format: str, *args: Any) -> None:
                 pass  # keep test output clean
 
-        self._server = http.server.ThreadingHTTPServer((LOCALHOST, 0), _Handler)
+        class _Server(http.server.ThreadingHTTPServer):
+            def process_request(self, request: Any, client_address: Any) -> None:
+                with outer._lock:
+                    outer.connections += 1
+                    outer._open.add(request)
+                super().process_request(request, client_address)
+
+            def shutdown_request(self, request: Any) -> None:
+                with outer._lock:
+                    outer._open.discard(request)
+                super().shutdown_request(request)
+
+        outer = self
+        self.connections = 0  # TCP connections accepted
+        self._open: set[socket.socket] = set()
+        self._lock = threading.Lock()
+        self._server = _Server((LOCALHOST, port), _Handler)
         # A short poll interval: shutdown() waits for serve_forever to notice (0.5 s by default).
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
@@ -92,6 +111,10 @@ class _BackgroundServer:
     def stop(self) -> None:
         self._server.shutdown()
         self._server.server_close()
+        with self._lock:  # kept-alive connections too: a stopped server answers nobody
+            for request in self._open:
+                with contextlib.suppress(OSError):
+                    request.shutdown(socket.SHUT_RDWR)
         self._thread.join(timeout=5)
 
 
@@ -164,17 +187,21 @@ def _format_value(value: float) -> str:
 class FlakyProxy:
     """Forwards GETs to Prometheus, but answers the first requests with the given statuses."""
 
-    def __init__(self, upstream: str, failures: Sequence[int] = ()) -> None:
+    def __init__(self, upstream: str, failures: Sequence[int] = (), port: int = 0) -> None:
         self.upstream = upstream.rstrip("/")
         self.requests = 0
         self.headers: list[Mapping[str, str]] = []
         self._failures = list(failures)
         self._lock = threading.Lock()
-        self._server = _BackgroundServer(self._serve)
+        self._server = _BackgroundServer(self._serve, port)
 
     @property
     def url(self) -> str:
         return f"http://{self._server.address}"
+
+    @property
+    def connections(self) -> int:
+        return self._server.connections
 
     def _serve(self, path: str, headers: Mapping[str, str]) -> tuple[int, str, bytes]:
         with self._lock:

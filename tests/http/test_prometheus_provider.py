@@ -251,6 +251,27 @@ def test_headers_are_sent_with_the_query(
 # Where the address comes from
 
 
+def test_queries_to_one_prometheus_share_a_connection(
+    provider: adapter.PrometheusProvider, prometheus: helpers.PrometheusServer
+) -> None:
+    with helpers.FlakyProxy(prometheus.url) as proxy:
+        for _ in range(5):
+            assert provider.query(address=proxy.url, query="scalar(vector(1))").value == 1.0
+    assert (proxy.requests, proxy.connections) == (5, 1)
+
+
+def test_a_prometheus_restarted_between_queries_is_reconnected_to(
+    provider: adapter.PrometheusProvider, prometheus: helpers.PrometheusServer
+) -> None:
+    with helpers.FlakyProxy(prometheus.url) as before:
+        assert provider.query(address=before.url, query="scalar(vector(1))").value == 1.0
+    port = int(before.url.rsplit(":", 1)[1])
+    # the kept connection is dead now; the query goes through on a new one
+    with helpers.FlakyProxy(prometheus.url, port=port) as after:
+        assert provider.query(address=after.url, query="scalar(vector(2))").value == 2.0
+    assert after.connections == 1
+
+
 @pytest.mark.usefixtures("no_env_address")
 def test_no_address_and_no_env_is_an_error(provider: adapter.PrometheusProvider) -> None:
     result = provider.query(address=None, query="vector(1)")
