@@ -44,8 +44,13 @@ def reconcile(sim: Simulation, namespace: str | None, name: str) -> None:
         return
     rs = {**rs, "apiVersion": "apps/v1", "kind": "ReplicaSet"}
     selector = selectors.label_selector_from_object(rs["spec"]["selector"])
+    # through the owner index: listing the namespace's pods per reconcile is quadratic
     pods = [
-        p for p in sim.store.list(pod_type, namespace, label_selector=selector) if owned_by(p, rs)
+        p
+        for key, p in sim.store.dependents(rs["metadata"]["uid"])
+        if key == pod_type.storage_key
+        and owned_by(p, rs)
+        and selector.matches(p["metadata"].get("labels"))
     ]
     active = [p for p in pods if podstatus.is_active(p)]
     diff = int(rs["spec"].get("replicas", 1)) - len(active)
