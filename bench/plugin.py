@@ -2,9 +2,13 @@
 
 One devcluster (`BackgroundCluster`, its own thread), a Rollout `big` with 50 revisions (49
 scaled to zero, the newest with 5 ready pods), then `get rollout big` run in-process through
-`rollouts.cli.main.main` (`--runs`, 30 by default) and once as the `kubectl-rollouts`
-executable, interpreter start included. Target: p99 ≤ 300 ms (argo-rollouts #2078 reports
-> 3 s). Run: `.venv/bin/python -m bench.plugin [--revisions N] [--runs N]`.
+`rollouts.cli.main.main` (`--runs`, 30 by default) and as the `kubectl-rollouts` executable,
+interpreter start included (`--exec-runs`, 5 by default): as pip installs it, with the
+bytecode compiled (a first, unmeasured run writes it to a temporary PYTHONPYCACHEPREFIX), and,
+where PYTHONDONTWRITEBYTECODE is set, as that environment runs it (sources compiled each
+time). Target (issue #5): ≤ 300 ms, for the in-process p99 and the executable's median with
+bytecode (argo-rollouts #2078 reports > 3 s).
+Run: `.venv/bin/python -m bench.plugin [--revisions N] [--runs N] [--exec-runs N]`.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
+import os
 import pathlib
 import shutil
 import subprocess
@@ -122,15 +127,27 @@ def measure(kubeconfig: pathlib.Path, runs: int) -> list[float]:
     return times
 
 
-def executable(kubeconfig: pathlib.Path) -> float | None:
+def executable(kubeconfig: pathlib.Path, runs: int) -> dict[str, list[float]]:
+    """Wall times of the executable, with the bytecode cached (a first, unmeasured run writes
+    it to a temporary PYTHONPYCACHEPREFIX, as pip compiles on install) and as this shell's
+    environment runs it (with PYTHONDONTWRITEBYTECODE set, the sources compile every time)."""
     found = shutil.which("kubectl-rollouts", path=str(pathlib.Path(sys.executable).parent))
     if found is None:
-        return None
+        return {}
+    argv = [found, "get", "rollout", "big", "-n", NAMESPACE, "--kubeconfig", str(kubeconfig)]
+    with tempfile.TemporaryDirectory(prefix="bench-plugin-pyc-") as cache:
+        cached = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+        cached["PYTHONPYCACHEPREFIX"] = cache
+        wall(argv, cached)
+        times = {"bytecode cached": [wall(argv, cached) for _ in range(runs)]}
+    if os.environ.get("PYTHONDONTWRITEBYTECODE"):
+        times["PYTHONDONTWRITEBYTECODE set"] = [wall(argv, dict(os.environ)) for _ in range(runs)]
+    return times
+
+
+def wall(argv: list[str], env: dict[str, str]) -> float:
     started = time.perf_counter()
-    subprocess.run(
-        [found, "get", "rollout", "big", "-n", NAMESPACE, "--kubeconfig", str(kubeconfig)],
-        check=True, capture_output=True, timeout=30,
-    )  # fmt: skip
+    subprocess.run(argv, check=True, capture_output=True, timeout=30, env=env)
     return (time.perf_counter() - started) * 1000
 
 
@@ -138,6 +155,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--revisions", type=int, default=50)
     parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--exec-runs", type=int, default=5)
     args = parser.parse_args()
     home = pathlib.Path(tempfile.mkdtemp(prefix="bench-plugin-"))
     options = cluster.Options(
@@ -151,14 +169,18 @@ def main() -> int:
             wait_for_pods(api, 5)
         assert options.kubeconfig is not None
         times = measure(options.kubeconfig, args.runs)
-        whole = executable(options.kubeconfig)
+        whole = executable(options.kubeconfig, args.exec_runs)
     p50, p99 = percentile(times, 0.5), percentile(times, 0.99)
     print(f"get rollout, {args.revisions} revisions, {args.runs} runs in-process:")
     print(f"  p50 {p50:.1f} ms  p99 {p99:.1f} ms  max {max(times):.1f} ms")
     print(f"  target: p99 ≤ {TARGET_MS:.0f} ms")
-    if whole is not None:
-        print(f"  kubectl-rollouts executable, interpreter start included: {whole:.0f} ms")
-    return 0 if p99 <= TARGET_MS else 1
+    medians = {how: percentile(walls, 0.5) for how, walls in whole.items()}
+    for how, walls in whole.items():
+        print(f"kubectl-rollouts executable, interpreter start included, {how}:")
+        print(f"  median {medians[how]:.0f} ms  max {max(walls):.0f} ms  ({len(walls)} runs)")
+    if whole:
+        print(f"  target: median ≤ {TARGET_MS:.0f} ms, bytecode cached")
+    return 0 if p99 <= TARGET_MS and medians.get("bytecode cached", 0) <= TARGET_MS else 1
 
 
 if __name__ == "__main__":

@@ -15,11 +15,9 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-import yaml
-
 from rollouts import errors, model
 from rollouts.cli import client as kc
-from rollouts.cli import intents, lint, views
+from rollouts.cli import intents, lint, views, watches
 from rollouts.cli import readmodel as rm
 
 CLEAR = "\033[H\033[2J"
@@ -44,6 +42,8 @@ def _view(c: kc.Client, name: str) -> rm.RolloutView:
 def _dump(data: Any, output: str) -> str:
     if output == "json":
         return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    import yaml  # noqa: PLC0415  # only -o yaml needs it: kept off every command's start
+
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
 
 
@@ -64,7 +64,7 @@ def get_rollout(c: kc.Client, args: argparse.Namespace) -> int:
 def _watch_rollout(c: kc.Client, args: argparse.Namespace, view: rm.RolloutView) -> int:
     """Redraw on watch events (at most every 200 ms); a 1 s tick only refreshes ages."""
     deadline = time.monotonic() + args.timeout_seconds if args.timeout_seconds else None
-    events = kc.Events(c.watch_sources(args.name))
+    events = watches.Events(c.watch_sources(args.name))
     clear = CLEAR if sys.stdout.isatty() else ""
     try:
         while deadline is None or time.monotonic() < deadline:
@@ -186,7 +186,7 @@ def status(c: kc.Client, args: argparse.Namespace) -> int:
     if timeout is None or timeout < 0:
         raise intents.IntentError(f"invalid duration for --timeout: {args.timeout!r}")
     deadline = time.monotonic() + timeout if timeout else None
-    events = kc.Events(c.watch_sources(args.name)[:1]) if args.watch else None
+    events = watches.Events(c.watch_sources(args.name)[:1]) if args.watch else None
     try:
         return _follow_status(c, args, events, deadline)
     finally:
@@ -195,7 +195,7 @@ def status(c: kc.Client, args: argparse.Namespace) -> int:
 
 
 def _follow_status(
-    c: kc.Client, args: argparse.Namespace, events: kc.Events | None, deadline: float | None
+    c: kc.Client, args: argparse.Namespace, events: watches.Events | None, deadline: float | None
 ) -> int:
     body: Mapping[str, Any] | None = c.get_rollout(args.name)
     last = ""

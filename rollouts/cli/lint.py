@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import pathlib
 import sys
 from collections.abc import Mapping
 from typing import Any
-
-import yaml
 
 from rollouts import errors, model
 
@@ -45,11 +42,20 @@ def lint_documents(documents: list[Any], source: str) -> list[str]:
 
 def lint_path(path: str) -> list[str]:
     try:
-        text = sys.stdin.read() if path == "-" else pathlib.Path(path).read_text()
+        text = sys.stdin.read() if path == "-" else _read(path)
     except OSError as exc:
         raise errors.RolloutsError(f"cannot read {path}: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        raise errors.RolloutsError(f"cannot read {path}: not UTF-8 text") from exc
+    import yaml  # noqa: PLC0415  # only lint reads YAML: kept off every command's start
+
     try:
         documents = list(yaml.safe_load_all(text))
     except yaml.YAMLError as exc:
         return [f"{path}: invalid YAML: {str(exc).splitlines()[0]}"]
     return lint_documents(documents, path)
+
+
+def _read(path: str) -> str:
+    with open(path, encoding="utf-8") as f:
+        return f.read()

@@ -6,7 +6,6 @@ Failures print one line on stderr and exit non-zero; never a traceback.
 from __future__ import annotations
 
 import argparse
-import platform
 import sys
 from collections.abc import Callable, Sequence
 
@@ -117,6 +116,8 @@ def _print(text: str) -> int:
 
 
 def _version(args: argparse.Namespace) -> int:
+    import platform  # noqa: PLC0415  # only `version` needs it: kept off every command's start
+
     print(f"kubectl-rollouts: v{__version__}")
     if not args.short:
         print(f"  Python: {platform.python_version()}")
