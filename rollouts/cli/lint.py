@@ -7,22 +7,40 @@ from collections.abc import Mapping
 from typing import Any
 
 from rollouts import errors, model
+from rollouts.cli import references
 
 
-def _check(document: Mapping[str, Any]) -> None:
+def _check(document: Mapping[str, Any], documents: list[Mapping[str, Any]]) -> list[str]:
+    """Problems as `<field>: <message>`; SpecError for the first the model finds."""
     kind = document.get("kind")
     if kind == "Rollout":
-        model.parse_rollout(document)
-    elif kind in ("AnalysisTemplate", "ClusterAnalysisTemplate"):
+        rollout = model.parse_rollout(document)
+        checked = references.check_references(rollout, documents)
+        return [f"{field}: {message}" for field, message in checked]
+    if kind in ("AnalysisTemplate", "ClusterAnalysisTemplate"):
         template = model.parse_template(document)
         model.validate_metrics(template.spec.metrics, "spec.metrics", required=False)
     elif kind == "AnalysisRun":
         run = model.parse_analysis_run(document)
         model.validate_metrics(run.spec.metrics, "spec.metrics")
+    return []
+
+
+def _problems(document: Mapping[str, Any], documents: list[Mapping[str, Any]]) -> list[str]:
+    try:
+        return _check(document, documents)
+    except errors.SpecError as exc:
+        return [str(exc)]
+    except (TypeError, ValueError, AttributeError) as exc:
+        return [f"malformed: {exc}"]
 
 
 def lint_documents(documents: list[Any], source: str) -> list[str]:
-    """Problems as `<source>: <Kind> "<name>": <field>: <message>`."""
+    """Problems as `<source>: <Kind> "<name>": <field>: <message>`.
+
+    A Rollout is also checked against the Services and Ingresses of the same documents.
+    """
+    objects = [d for d in documents if isinstance(d, Mapping)]
     problems = []
     for document in documents:
         if document is None:
@@ -31,12 +49,8 @@ def lint_documents(documents: list[Any], source: str) -> list[str]:
             problems.append(f"{source}: a document is not an object")
             continue
         name = (document.get("metadata") or {}).get("name", "")
-        try:
-            _check(document)
-        except errors.SpecError as exc:
-            problems.append(f'{source}: {document.get("kind")} "{name}": {exc}')
-        except (TypeError, ValueError, AttributeError) as exc:
-            problems.append(f'{source}: {document.get("kind")} "{name}": malformed: {exc}')
+        prefix = f'{source}: {document.get("kind")} "{name}"'
+        problems += [f"{prefix}: {problem}" for problem in _problems(document, objects)]
     return problems
 
 

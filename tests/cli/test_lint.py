@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import pathlib
+from typing import Any
 
 import yaml
 
 from rollouts.cli import main as cli
 from tests.e2e.rollouts import manifest, routing_objects
 
+HASH = "rollouts-pod-template-hash"
 EXAMPLES = pathlib.Path(__file__).resolve().parents[2] / "examples"
 
 
@@ -17,11 +19,108 @@ def test_lint_accepts_the_examples(capsys) -> None:
         assert cli.main(["lint", "-f", str(path)]) == 0, capsys.readouterr().err
 
 
+def test_lint_accepts_each_example_as_one_file(tmp_path, capsys) -> None:
+    for directory in sorted(p for p in EXAMPLES.iterdir() if p.is_dir()):
+        path = tmp_path / f"{directory.name}.yaml"
+        path.write_text("\n---\n".join(f.read_text() for f in sorted(directory.glob("*.yaml"))))
+        assert cli.main(["lint", "-f", str(path)]) == 0, capsys.readouterr().err
+
+
 def test_lint_accepts_a_good_rollout_with_its_services(tmp_path, capsys) -> None:
     path = tmp_path / "good.yaml"
     path.write_text(yaml.safe_dump_all([manifest(nginx=True), *routing_objects()]))
     assert cli.main(["lint", "-f", str(path)]) == 0
     assert capsys.readouterr().err == ""
+
+
+def _lint(tmp_path, capsys, *documents: dict[str, Any]) -> tuple[int, list[str]]:
+    path = tmp_path / "file.yaml"
+    path.write_text(yaml.safe_dump_all(documents))
+    code = cli.main(["lint", "-f", str(path)])
+    return code, [line.removeprefix(f"{path}: ") for line in capsys.readouterr().err.splitlines()]
+
+
+def test_lint_names_each_service_selector_label_the_template_lacks(tmp_path, capsys) -> None:
+    stable, canary, ingress = routing_objects()
+    stable["spec"]["selector"] = {"app": "demo", "tier": "web", HASH: "6f8b4c9d7"}
+    canary["spec"]["selector"] = {"app": "other"}
+    code, lines = _lint(tmp_path, capsys, manifest(nginx=True), stable, canary, ingress)
+    assert code == 1
+    assert lines == [
+        'Rollout "demo": spec.strategy.canary.canaryService: '
+        'Service "demo-canary" has unmatch label "app" in rollout',
+        'Rollout "demo": spec.strategy.canary.stableService: '
+        'Service "demo-stable" has unmatch label "tier" in rollout',
+    ]
+
+
+def test_lint_checks_the_blue_green_services_too(tmp_path, capsys) -> None:
+    rollout = manifest(strategy={"blueGreen": {"activeService": "a", "previewService": "p"}})
+    active, preview = (_service(name, {"app": "demo"}) for name in ("a", "p"))
+    preview["spec"]["selector"]["version"] = "v2"
+    code, lines = _lint(tmp_path, capsys, rollout, active, preview)
+    assert code == 1
+    assert lines == [
+        'Rollout "demo": spec.strategy.blueGreen.previewService: '
+        'Service "p" has unmatch label "version" in rollout'
+    ]
+
+
+def test_lint_wants_a_rule_of_the_stable_ingress_for_the_stable_service(tmp_path, capsys) -> None:
+    stable, canary, ingress = routing_objects()
+    path = ingress["spec"]["rules"][0]["http"]["paths"][0]
+    path["backend"]["service"]["name"] = "demo-canary"
+    ingress["spec"]["defaultBackend"] = {"service": {"name": "demo-stable", "port": {"number": 80}}}
+    code, lines = _lint(tmp_path, capsys, manifest(nginx=True), stable, canary, ingress)
+    assert code == 1
+    assert lines == [
+        'Rollout "demo": spec.strategy.canary.trafficRouting.nginx.stableIngress: '
+        "ingress `demo-stable` has no rules using service demo-stable backend"
+    ]
+
+
+def test_lint_names_which_of_the_stable_ingresses_lacks_the_rule(tmp_path, capsys) -> None:
+    rollout = manifest(nginx=True)
+    rollout["spec"]["strategy"]["canary"]["trafficRouting"]["nginx"] = {
+        "stableIngresses": ["demo-stable", "legacy"]
+    }
+    legacy = {
+        "apiVersion": "extensions/v1beta1",
+        "kind": "Ingress",
+        "metadata": {"name": "legacy"},
+        "spec": {"rules": [{"http": {"paths": [{"backend": {"serviceName": "other"}}]}}]},
+    }
+    code, lines = _lint(tmp_path, capsys, rollout, *routing_objects(), legacy)
+    assert code == 1
+    assert lines == [
+        'Rollout "demo": spec.strategy.canary.trafficRouting.nginx.stableIngresses[1]: '
+        "ingress `legacy` has no rules using service demo-stable backend"
+    ]
+
+
+def test_lint_leaves_alone_what_the_file_does_not_hold(tmp_path, capsys) -> None:
+    elsewhere = _service("demo-stable", {"app": "other"})
+    elsewhere["metadata"]["namespace"] = "prod"
+    rollout = manifest(nginx=True)
+    rollout["metadata"]["namespace"] = "dev"
+    unrelated = _service("unrelated", {"app": "other"})
+    assert _lint(tmp_path, capsys, rollout, elsewhere, unrelated) == (0, [])
+
+
+def test_lint_rejects_one_service_as_both_canary_and_stable(tmp_path, capsys) -> None:
+    rollout = manifest(nginx=True)
+    rollout["spec"]["strategy"]["canary"]["canaryService"] = "demo-stable"
+    code, lines = _lint(tmp_path, capsys, rollout, *routing_objects())
+    assert code == 1
+    assert lines == [
+        'Rollout "demo": spec.strategy.canary.stableService: This rollout uses the same service '
+        "for the stable and canary services, but two different services are required."
+    ]
+
+
+def _service(name: str, selector: dict[str, str]) -> dict[str, Any]:
+    return {"apiVersion": "v1", "kind": "Service", "metadata": {"name": name},
+            "spec": {"selector": dict(selector)}}  # fmt: skip
 
 
 def test_lint_names_the_field_of_each_problem_and_exits_one(tmp_path, capsys) -> None:
