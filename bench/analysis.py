@@ -113,6 +113,13 @@ class QueryLog:
         log = self
 
         class _Handler(http.server.BaseHTTPRequestHandler):
+            # keep-alive, as Prometheus offers it: the controller keeps its connections
+            protocol_version = "HTTP/1.1"
+            # headers and body are two writes: with Nagle's algorithm on a kept-alive
+            # connection the body waits for the client's delayed ACK (40 ms). Go's servers,
+            # Prometheus among them, set TCP_NODELAY too.
+            disable_nagle_algorithm = True
+
             def do_GET(self) -> None:
                 arrived = time.monotonic_ns()
                 status, content_type, body = log.forward(self.path, arrived)
@@ -160,12 +167,29 @@ class QueryLog:
         self._thread.join(timeout=5)
 
 
+_upstream = threading.local()  # one kept-alive connection to Prometheus per proxy thread
+
+
 def _forward(url: str) -> tuple[int, str, bytes]:
-    try:
-        with urllib.request.urlopen(url, timeout=10) as answer:
+    """GET `url` on this thread's connection; Prometheus's 4xx and 5xx are answers to relay."""
+    parsed = urllib.parse.urlsplit(url)
+    target = f"{parsed.path}?{parsed.query}" if parsed.query else parsed.path
+    for attempt in (1, 2):
+        connection = getattr(_upstream, "connection", None)
+        if connection is None:
+            connection = _upstream.connection = http.client.HTTPConnection(
+                parsed.netloc, timeout=10
+            )
+        try:
+            connection.request("GET", target)
+            answer = connection.getresponse()
             return answer.status, answer.headers["Content-Type"], answer.read()
-    except urllib.error.HTTPError as error:  # Prometheus's 4xx and 5xx are answers to relay
-        return error.code, error.headers["Content-Type"], error.read()
+        except (OSError, http.client.HTTPException):
+            connection.close()
+            _upstream.connection = None
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
 
 
 # ---------------------------------------------------------------- clients
