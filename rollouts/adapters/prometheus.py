@@ -176,6 +176,10 @@ def _connect(url: str, headers: Mapping[str, str], insecure: bool) -> _Connectio
     seen = _LastResponse()
     session = requests.Session()
     session.verify = not insecure
+    # the proxy settings of the environment, read once: with trust_env requests reads the
+    # environment and ~/.netrc again on every request (a tenth of a measurement's CPU)
+    session.proxies = requests.utils.get_environ_proxies(url)
+    session.trust_env = False
     session.hooks["response"].append(seen)
     client = PrometheusConnect(
         url=url, headers=dict(headers), retry=_NO_URLLIB3_RETRIES, session=session
