@@ -23,6 +23,17 @@ class Cluster(Protocol):
         self, namespace: str, name: str, *, replicas: int, desired_replicas: int
     ) -> None: ...
 
+    def set_pod_metadata(
+        self,
+        namespace: str,
+        name: str,
+        *,
+        pod_hash: str,
+        labels: Mapping[str, str | None],
+        annotations: Mapping[str, str | None],
+        record: str | None,
+    ) -> None: ...
+
     def set_scale_down_deadline(
         self, namespace: str, name: str, deadline: datetime.datetime | None
     ) -> None: ...

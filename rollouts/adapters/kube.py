@@ -29,7 +29,7 @@ REQUIRED_RULES = (
     ("apps", "replicasets", ("create", "get", "list", "patch", "delete")),
     ("", "services", ("list", "patch")),
     ("", "events", ("create",)),
-    ("", "pods", ("list",)),
+    ("", "pods", ("list", "patch")),
     ("", "secrets", ("get",)),
     ("", "pods/eviction", ("create",)),
     ("networking.k8s.io", "ingresses", ("list",)),
@@ -198,6 +198,48 @@ class KubeCluster:
         self._patch_replica_set(
             namespace, name, {"metadata": {"annotations": {obs.SCALE_DOWN_DEADLINE: value}}}
         )
+
+    def set_pod_metadata(
+        self,
+        namespace: str,
+        name: str,
+        *,
+        pod_hash: str,
+        labels: Mapping[str, str | None],
+        annotations: Mapping[str, str | None],
+        record: str | None,
+    ) -> None:
+        """The ReplicaSet's template first (pods it makes from now on), then its pods."""
+        meta: dict[str, Any] = {}
+        if labels:
+            meta["labels"] = dict(labels)
+        if annotations:
+            meta["annotations"] = dict(annotations)
+        self._patch_replica_set(
+            namespace,
+            name,
+            {
+                "metadata": {"annotations": {obs.EPHEMERAL_METADATA: record}},
+                "spec": {"template": {"metadata": meta}},
+            },
+        )
+        listed = call(
+            lambda: self.core.list_namespaced_pod(
+                namespace, label_selector=f"{obs.HASH_LABEL}={pod_hash}", _preload_content=False
+            )
+        )
+        for pod in (listed or {}).get("items") or ():
+            self._patch_pod(namespace, str(pod["metadata"]["name"]), {"metadata": meta})
+
+    def _patch_pod(self, namespace: str, name: str, patch: Mapping[str, Any]) -> None:
+        try:
+            call(
+                lambda: self.core.patch_namespaced_pod(
+                    name, namespace, raw(patch), _content_type=MERGE, _preload_content=False
+                )
+            )
+        except errors.NotFound:
+            return  # gone meanwhile: its replacement comes from the patched template
 
     def delete_replica_set(self, namespace: str, name: str) -> None:
         try:

@@ -7,6 +7,7 @@ SpecError (Argo's InvalidSpec), so the Rollout says so instead of acting half-bl
 from __future__ import annotations
 
 import datetime
+import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -25,6 +26,16 @@ def _deadline(value: Any) -> datetime.datetime | None:
     try:
         return datetime.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
     except ValueError:
+        return None
+
+
+def _ephemeral(value: Any) -> model.PodMetadata | None:
+    """The ephemeral-metadata annotation; one that does not parse counts as none."""
+    if not value:
+        return None
+    try:
+        return model.parse_pod_metadata(json.loads(str(value)), obs.EPHEMERAL_METADATA)
+    except (ValueError, errors.SpecError):
         return None
 
 
@@ -52,6 +63,7 @@ def to_replica_set_state(body: Mapping[str, Any]) -> obs.ReplicaSetState:
         scale_down_deadline=_deadline(annotations.get(obs.SCALE_DOWN_DEADLINE)),
         template=template,
         deleting="deletionTimestamp" in meta,
+        ephemeral=_ephemeral(annotations.get(obs.EPHEMERAL_METADATA)),
     )
 
 

@@ -30,7 +30,8 @@ def check_references(rollout: model.Rollout, documents: Sequence[JSON]) -> list[
     for field, name in _services(rollout.spec.strategy):
         service = _find(documents, "Service", _SERVICE_GROUPS, name, namespace)
         if service is not None:
-            problems += [(field, message) for message in _selector_problems(rollout, service)]
+            labels = {**_template_labels(rollout), **_role_labels(rollout, field)}
+            problems += [(field, message) for message in _selector_problems(labels, service)]
     for field, name in _stable_ingresses(rollout):
         ingress = _find(documents, "Ingress", _INGRESS_GROUPS, name, namespace)
         if ingress is not None:
@@ -71,9 +72,21 @@ def _raw_nginx(rollout: model.Rollout) -> JSON:
     return raw
 
 
-def _selector_problems(rollout: model.Rollout, service: JSON) -> Iterator[str]:
+def _template_labels(rollout: model.Rollout) -> JSON:
+    return _mapping(_mapping(rollout.spec.template.get("metadata")).get("labels"))
+
+
+def _role_labels(rollout: model.Rollout, field: str) -> JSON:
+    """The canaryMetadata/stableMetadata labels the controller puts on that Service's pods."""
+    canary = rollout.canary
+    if canary is None:
+        return {}
+    role = canary.canary_metadata if field.endswith("canaryService") else canary.stable_metadata
+    return role.labels if role else {}
+
+
+def _selector_problems(labels: JSON, service: JSON) -> Iterator[str]:
     name = _name(service)
-    labels = _mapping(_mapping(rollout.spec.template.get("metadata")).get("labels"))
     for key, value in _mapping(_mapping(service.get("spec")).get("selector")).items():
         if key != HASH_LABEL and (key not in labels or labels[key] != value):
             yield f"Service {_quote(name)} has unmatch label {_quote(key)} in rollout"

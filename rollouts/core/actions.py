@@ -43,6 +43,21 @@ def scaling_event(name: str, *, revision: int, previous: int, replicas: int) -> 
 
 
 @dataclasses.dataclass(frozen=True)
+class SetPodMetadata:
+    """Give a ReplicaSet's pod template and its running pods their role's metadata.
+
+    `labels` and `annotations` are merge patches (None removes a key); `record` is the JSON
+    for the ReplicaSet's ephemeral-metadata annotation (None removes it).
+    """
+
+    name: str
+    pod_hash: str
+    labels: Mapping[str, str | None]
+    annotations: Mapping[str, str | None]
+    record: str | None
+
+
+@dataclasses.dataclass(frozen=True)
 class SetScaleDownDeadline:
     name: str
     deadline: datetime.datetime | None  # None removes the annotation
@@ -91,6 +106,7 @@ Action = (
     CreateReplicaSet
     | ScaleReplicaSet
     | SetScaleDownDeadline
+    | SetPodMetadata
     | DeleteReplicaSet
     | EvictPod
     | CreateAnalysisRun

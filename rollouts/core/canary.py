@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import json
 import math
 from collections.abc import Mapping
 from typing import Any
@@ -18,6 +19,7 @@ from rollouts import model
 from rollouts.core import actions, hashing, progress, replicas, rollout_analysis, steps
 from rollouts.core.observed import (
     DESIRED_REPLICAS,
+    EPHEMERAL_METADATA,
     HASH_LABEL,
     REVISION,
     Observed,
@@ -107,12 +109,21 @@ def new_revision(observed: Observed) -> int:
 
 
 def build_replica_set(
-    rollout: model.Rollout, *, pod_hash: str, revision: int, replicas: int
+    rollout: model.Rollout,
+    *,
+    pod_hash: str,
+    revision: int,
+    replicas: int,
+    ephemeral: model.PodMetadata | None = None,
 ) -> dict[str, Any]:
-    """The ReplicaSet for the Rollout's current template (Argo §2.1)."""
+    """The ReplicaSet for the Rollout's current template (Argo §2.1), its pods carrying the
+    role's `ephemeral` metadata (§2.13), which the pod-template hash does not include."""
     template = dict(rollout.spec.template)
     meta = dict(template.get("metadata") or {})
-    meta["labels"] = {**(meta.get("labels") or {}), HASH_LABEL: pod_hash}
+    extra = ephemeral or model.PodMetadata()
+    meta["labels"] = {**(meta.get("labels") or {}), **extra.labels, HASH_LABEL: pod_hash}
+    if extra.annotations:
+        meta["annotations"] = {**(meta.get("annotations") or {}), **extra.annotations}
     template["metadata"] = meta
     selector = dict(rollout.spec.selector)
     selector["matchLabels"] = {**(selector.get("matchLabels") or {}), HASH_LABEL: pod_hash}
@@ -121,9 +132,12 @@ def build_replica_set(
         REVISION,
         "rollout.argoproj.io/revision-history",
         DESIRED_REPLICAS,
+        EPHEMERAL_METADATA,
     }
     annotations = {k: v for k, v in rollout.annotations.items() if k not in skipped}
     annotations.update({REVISION: str(revision), DESIRED_REPLICAS: str(rollout.replicas)})
+    if ephemeral is not None:
+        annotations[EPHEMERAL_METADATA] = json.dumps(ephemeral.to_json(), sort_keys=True)
     return {
         "apiVersion": "apps/v1",
         "kind": "ReplicaSet",
@@ -376,6 +390,52 @@ def plan_abort_scale_down(state: CanaryPass) -> None:
         state.after(delay)
     elif new_rs.scale_down_deadline > state.now:
         state.after((new_rs.scale_down_deadline - state.now).total_seconds())
+
+
+# ------------------------------------------------------------- ephemeral metadata
+
+
+def role_metadata(state: CanaryPass, pod_hash: str) -> model.PodMetadata | None:
+    """stableMetadata for the stable set, canaryMetadata for the new one while it is not
+    stable yet, nothing for the others (Argo §2.13)."""
+    if pod_hash == state.progress.stable_hash:
+        return state.strategy.stable_metadata
+    if pod_hash == state.progress.pod_hash:
+        return state.strategy.canary_metadata
+    return None
+
+
+def plan_pod_metadata(state: CanaryPass) -> None:
+    """Move each set's role metadata to what its role is now: on its template and its pods."""
+    template_meta = state.rollout.spec.template.get("metadata") or {}
+    for rs in state.observed.replica_sets:
+        if rs.deleting:
+            continue
+        had, want = rs.ephemeral or model.PodMetadata(), role_metadata(state, rs.pod_hash)
+        if had == (want or model.PodMetadata()):
+            continue
+        state.actions.append(
+            actions.SetPodMetadata(
+                name=rs.name,
+                pod_hash=rs.pod_hash,
+                labels=_moved(had.labels, want.labels if want else {}, template_meta.get("labels")),
+                annotations=_moved(
+                    had.annotations,
+                    want.annotations if want else {},
+                    template_meta.get("annotations"),
+                ),
+                record=json.dumps(want.to_json(), sort_keys=True) if want else None,
+            )
+        )
+
+
+def _moved(
+    had: Mapping[str, str], want: Mapping[str, str], base: Mapping[str, str] | None
+) -> dict[str, str | None]:
+    """A merge patch from `had` to `want`; a key given up goes back to the template's value."""
+    patch: dict[str, str | None] = {k: (base or {}).get(k) for k in had if k not in want}
+    patch.update({k: v for k, v in want.items() if had.get(k) != v})
+    return patch
 
 
 # ------------------------------------------------------------- services and traffic

@@ -13,6 +13,7 @@ HASH_LABEL = "rollouts-pod-template-hash"
 REVISION = "rollout.argoproj.io/revision"
 DESIRED_REPLICAS = "rollout.argoproj.io/desired-replicas"
 SCALE_DOWN_DEADLINE = "scale-down-deadline"
+EPHEMERAL_METADATA = "rollout.argoproj.io/ephemeral-metadata"
 MANAGED_BY = "argo-rollouts.argoproj.io/managed-by-rollouts"
 
 
@@ -31,6 +32,8 @@ class ReplicaSetState:
     scale_down_deadline: datetime.datetime | None = None
     template: Mapping[str, Any] = dataclasses.field(default_factory=dict)
     deleting: bool = False
+    # the canary/stable metadata its pods were given, as its annotation records it
+    ephemeral: model.PodMetadata | None = None
 
 
 @dataclasses.dataclass(frozen=True)

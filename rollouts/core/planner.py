@@ -75,6 +75,7 @@ def plan_rollout(
     # promoting before Services and traffic lets one pass switch both (one status write)
     canary.plan_promotion(state)
     canary.plan_old_replica_sets(state)
+    canary.plan_pod_metadata(state)
     canary.plan_abort_scale_down(state)
     canary.plan_services(state)
     canary.plan_traffic(state)
@@ -111,8 +112,9 @@ def _create_new_replica_set(state: canary.CanaryPass) -> None:
     revision = canary.new_revision(state.observed)
     # a Rollout created paused never scales up from 0 (Argo §2.6)
     size = state.replicas if p.promoted and not state.rollout.spec.paused else 0
+    ephemeral = canary.role_metadata(state, p.pod_hash)
     body = canary.build_replica_set(
-        state.rollout, pod_hash=p.pod_hash, revision=revision, replicas=size
+        state.rollout, pod_hash=p.pod_hash, revision=revision, replicas=size, ephemeral=ephemeral
     )
     name = body["metadata"]["name"]
     announce = [actions.Event(c.EVENT_NEW_RS, f"Created ReplicaSet {name} (revision {revision})")]
@@ -125,7 +127,7 @@ def _create_new_replica_set(state: canary.CanaryPass) -> None:
         )
     state.actions.append(actions.CreateReplicaSet(body, tuple(announce)))
     state.created = ReplicaSetState(
-        name=name, pod_hash=p.pod_hash, spec_replicas=size, revision=revision
+        name=name, pod_hash=p.pod_hash, spec_replicas=size, revision=revision, ephemeral=ephemeral
     )
 
 

@@ -42,7 +42,13 @@ from rollouts.model.analysis_rules import invalid_spec_message, validate_metrics
 from rollouts.model.analysis_status import parse_run_status
 from rollouts.model.conditions import Condition, ConditionType, set_condition
 from rollouts.model.durations import format_duration, parse_duration
-from rollouts.model.parsing import parse_rollout, parse_spec, parse_status, parse_step
+from rollouts.model.parsing import (
+    parse_pod_metadata,
+    parse_rollout,
+    parse_spec,
+    parse_status,
+    parse_step,
+)
 from rollouts.model.refs import API_VERSION, ObjectRef
 from rollouts.model.rollout import (
     AnalysisStep,
@@ -51,6 +57,7 @@ from rollouts.model.rollout import (
     NginxRouting,
     Pause,
     PauseCondition,
+    PodMetadata,
     Rollout,
     RolloutSpec,
     RolloutStatus,
@@ -88,6 +95,7 @@ __all__ = [
     "ObjectRef",
     "Pause",
     "PauseCondition",
+    "PodMetadata",
     "PodTemplateHashValue",
     "PrometheusProvider",
     "Provider",
@@ -110,6 +118,7 @@ __all__ = [
     "parse_analysis_run",
     "parse_duration",
     "parse_metric",
+    "parse_pod_metadata",
     "parse_rollout",
     "parse_rollout_analysis",
     "parse_run_spec",

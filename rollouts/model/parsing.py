@@ -60,6 +60,21 @@ def _mapping(value: Any, field: str) -> JSON:
     return value
 
 
+def parse_pod_metadata(value: Any, field: str) -> r.PodMetadata | None:
+    """{labels, annotations} of string values; None when absent or empty."""
+    raw = _mapping(value, field)
+    found = {}
+    for part in ("labels", "annotations"):
+        entries = _mapping(raw.get(part), f"{field}.{part}")
+        for key, text in entries.items():
+            if not isinstance(text, str):
+                raise SpecError(f"{field}.{part}.{key}", "must be a string")
+        found[part] = dict(entries)
+    if not any(found.values()):
+        return None
+    return r.PodMetadata(labels=found["labels"], annotations=found["annotations"])
+
+
 def _int_or_percent(value: Any, field: str) -> int | str:
     if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
         return value
@@ -218,6 +233,8 @@ def parse_canary(raw: JSON) -> r.CanaryStrategy:
         background=analysis_parsing.parse_rollout_analysis(raw["analysis"], f"{CANARY}.analysis")
         if raw.get("analysis")
         else None,
+        canary_metadata=parse_pod_metadata(raw.get("canaryMetadata"), f"{CANARY}.canaryMetadata"),
+        stable_metadata=parse_pod_metadata(raw.get("stableMetadata"), f"{CANARY}.stableMetadata"),
     )
     _check_canary(strategy)
     return strategy

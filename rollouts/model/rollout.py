@@ -66,6 +66,19 @@ class TrafficRouting:
 
 
 @dataclasses.dataclass(frozen=True)
+class PodMetadata:
+    """canaryMetadata / stableMetadata: labels and annotations a ReplicaSet's pods carry only
+    while it has that role (Argo's ephemeral metadata, §2.13)."""
+
+    labels: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    annotations: Mapping[str, str] = dataclasses.field(default_factory=dict)
+
+    def to_json(self) -> dict[str, dict[str, str]]:
+        doc = {"labels": dict(self.labels), "annotations": dict(self.annotations)}
+        return {k: v for k, v in doc.items() if v}
+
+
+@dataclasses.dataclass(frozen=True)
 class CanaryStrategy:
     canary_service: str | None = None
     stable_service: str | None = None
@@ -82,6 +95,8 @@ class CanaryStrategy:
     background: analysis_model.RolloutAnalysis | None = dataclasses.field(
         default=None, compare=False
     )
+    canary_metadata: PodMetadata | None = None
+    stable_metadata: PodMetadata | None = None
 
     @property
     def max_weight(self) -> int:

@@ -37,6 +37,18 @@ def _deadline(a: actions.SetScaleDownDeadline, ro: model.Rollout, io: ports.Port
     return []
 
 
+def _pod_metadata(a: actions.SetPodMetadata, ro: model.Rollout, io: ports.Ports) -> Events:
+    io.cluster.set_pod_metadata(
+        ro.namespace,
+        a.name,
+        pod_hash=a.pod_hash,
+        labels=a.labels,
+        annotations=a.annotations,
+        record=a.record,
+    )
+    return []
+
+
 def _evict(a: actions.EvictPod, ro: model.Rollout, io: ports.Ports) -> Events:
     io.cluster.evict_pod(ro.namespace, a.name)
     return [actions.Event(c.EVENT_RESTARTING, f"Evicted pod {a.name} to restart it")]
@@ -87,6 +99,7 @@ _RUNNERS: dict[type[Any], Callable[[Any, model.Rollout, ports.Ports], Events]] =
     actions.CreateReplicaSet: _create_replica_set,
     actions.ScaleReplicaSet: _scale,
     actions.SetScaleDownDeadline: _deadline,
+    actions.SetPodMetadata: _pod_metadata,
     actions.EvictPod: _evict,
     actions.DeleteReplicaSet: _delete_replica_set,
     actions.SwitchService: _switch,

@@ -54,6 +54,24 @@ def test_lint_names_each_service_selector_label_the_template_lacks(tmp_path, cap
     ]
 
 
+def test_lint_counts_the_role_labels_the_controller_gives_each_services_pods(
+    tmp_path, capsys
+) -> None:
+    stable, canary, ingress = routing_objects()
+    stable["spec"]["selector"] = {"app": "demo", "role": "stable"}
+    canary["spec"]["selector"] = {"app": "demo", "role": "stable"}  # canary pods say canary
+    rollout = manifest(nginx=True)
+    rollout["spec"]["strategy"]["canary"].update(
+        canaryMetadata={"labels": {"role": "canary"}}, stableMetadata={"labels": {"role": "stable"}}
+    )
+    code, lines = _lint(tmp_path, capsys, rollout, stable, canary, ingress)
+    assert code == 1
+    assert lines == [
+        'Rollout "demo": spec.strategy.canary.canaryService: '
+        'Service "demo-canary" has unmatch label "role" in rollout'
+    ]
+
+
 def test_lint_checks_the_blue_green_services_too(tmp_path, capsys) -> None:
     rollout = manifest(strategy={"blueGreen": {"activeService": "a", "previewService": "p"}})
     active, preview = (_service(name, {"app": "demo"}) for name in ("a", "p"))

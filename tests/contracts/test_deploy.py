@@ -69,8 +69,10 @@ CODE_RULES: frozenset[Rule] = frozenset(
         ("", "services", "patch"),
         # adapters/kube.py KubeCluster.patch_rollout_status
         ("argoproj.io", "rollouts/status", "patch"),
-        # adapters/kube.py KubeCluster: restartAt lists the Rollout's pods and evicts old ones
+        # adapters/kube.py KubeCluster: restartAt lists the Rollout's pods and evicts old ones;
+        # set_pod_metadata patches the canary/stable metadata onto running pods
         ("", "pods", "list"),
+        ("", "pods", "patch"),
         ("", "pods/eviction", "create"),
         # adapters/kube.py KubeCluster.read_secret: secret-valued analysis args
         ("", "secrets", "get"),

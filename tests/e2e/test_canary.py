@@ -225,3 +225,47 @@ def test_restart_at_replaces_every_pod_a_few_at_a_time(rollouts: Rollouts):
     }
     assert not before & after
     assert "RestartingPods" in rollouts.events()
+
+
+def _roles(rollouts: Rollouts) -> dict[str, list[str | None]]:
+    """The role label of the running pods, by pod-template hash."""
+    found: dict[str, list[str | None]] = {}
+    for pod in rollouts.kubectl.json("-n", rollouts.namespace, "get", "pods")["items"]:
+        labels = pod["metadata"]["labels"]
+        found.setdefault(labels["rollouts-pod-template-hash"], []).append(labels.get("role"))
+    return {pod_hash: sorted(roles, key=str) for pod_hash, roles in found.items()}
+
+
+def test_canary_and_stable_pods_carry_their_role_metadata(rollouts: Rollouts):
+    roles = {
+        "canaryMetadata": {"labels": {"role": "canary"}},
+        "stableMetadata": {"labels": {"role": "stable"}},
+    }
+    body = manifest(replicas=2, steps=[{"setWeight": 50}, {"pause": {}}])
+    body["spec"]["strategy"]["canary"].update(roles)
+    rollouts.apply(body)
+    first = rollouts.wait(phase="Healthy")["stableRS"]
+    wait_for(lambda: _roles(rollouts) == {first: ["stable", "stable"]}, message="stable roles")
+
+    rollouts.set_image(NEW_IMAGE)
+    paused = rollouts.wait(phase="Paused")
+    canary = paused["currentPodHash"]
+    wait_for(
+        lambda: _roles(rollouts) == {first: ["stable"], canary: ["canary"]},
+        message="a canary pod labelled canary beside a stable one",
+    )
+
+    (canary_pod,) = rollouts.kubectl.json(
+        "-n", rollouts.namespace, "get", "pods", "-l", f"rollouts-pod-template-hash={canary}"
+    )["items"]
+
+    rollouts.promote()
+    rollouts.wait(phase="Healthy")
+    wait_for(
+        lambda: _roles(rollouts) == {canary: ["stable", "stable"]},
+        message="the new stable's pods labelled stable",
+    )
+    # relabelled in place when its set became stable, not replaced
+    name = canary_pod["metadata"]["name"]
+    after = rollouts.kubectl.json("-n", rollouts.namespace, "get", "pod", name)
+    assert after["metadata"]["uid"] == canary_pod["metadata"]["uid"]

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from rollouts import model
 from rollouts.core import actions, hashing, planner
 from rollouts.core.observed import (
+    EPHEMERAL_METADATA,
     HASH_LABEL,
     REVISION,
     Observed,
@@ -206,7 +208,12 @@ def _created(body: Mapping[str, Any]) -> ReplicaSetState:
         available=size,
         revision=int(meta["annotations"][REVISION]),
         template=spec["template"],
+        ephemeral=_recorded(meta["annotations"].get(EPHEMERAL_METADATA)),
     )
+
+
+def _recorded(record: str | None) -> model.PodMetadata | None:
+    return None if record is None else model.parse_pod_metadata(json.loads(record), "record")
 
 
 def _settled(state: ReplicaSetState, size: int) -> ReplicaSetState:
@@ -224,6 +231,10 @@ def _apply_action(
     elif isinstance(action, actions.SetScaleDownDeadline):
         sets[action.name] = dataclasses.replace(
             sets[action.name], scale_down_deadline=action.deadline
+        )
+    elif isinstance(action, actions.SetPodMetadata):
+        sets[action.name] = dataclasses.replace(
+            sets[action.name], ephemeral=_recorded(action.record)
         )
     elif isinstance(action, actions.DeleteReplicaSet):
         sets.pop(action.name, None)

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import json
 from typing import Any
 
 import pytest
 
-from rollouts import model
+from rollouts import errors, model
 from rollouts.core import actions, planner, status
-from rollouts.core.observed import Observed
+from rollouts.core.observed import EPHEMERAL_METADATA, HASH_LABEL, Observed, ReplicaSetState
 from rollouts.model import conditions as c
 from tests.unit.core import builders as b
 
@@ -763,3 +764,82 @@ def test_background_analysis_starts_at_its_step_even_when_that_step_pauses() -> 
     assert plan.status["pauseConditions"][0]["reason"] == c.PAUSE_CANARY_STEP
     (create,) = [a for a in plan.actions if isinstance(a, actions.CreateAnalysisRun)]
     assert create.body["metadata"]["labels"]["rollout-type"] == "Background"
+
+
+# ------------------------------------------------------------------- ephemeral metadata
+
+ROLES = {
+    "canaryMetadata": {"labels": {"role": "canary"}, "annotations": {"note": "new"}},
+    "stableMetadata": {"labels": {"role": "stable"}},
+}
+CANARY_ROLE = model.PodMetadata(labels={"role": "canary"}, annotations={"note": "new"})
+STABLE_ROLE = model.PodMetadata(labels={"role": "stable"})
+
+
+def _with_role(rs: ReplicaSetState, role: model.PodMetadata | None) -> ReplicaSetState:
+    return dataclasses.replace(rs, ephemeral=role)
+
+
+def _metadata_actions(plan: actions.Plan) -> list[actions.SetPodMetadata]:
+    return [a for a in plan.actions if isinstance(a, actions.SetPodMetadata)]
+
+
+def test_an_initial_deploy_gives_its_pods_the_stable_metadata() -> None:
+    plan = _plan(b.rollout("v1", steps=STEPS, canary=ROLES), b.observed())
+    (create,) = plan.actions
+    assert isinstance(create, actions.CreateReplicaSet)
+    pod_meta = create.body["spec"]["template"]["metadata"]
+    assert pod_meta["labels"] == {"app": b.NAME, "role": "stable", HASH_LABEL: H1}
+    assert "role" not in create.body["spec"]["selector"]["matchLabels"]
+    record = create.body["metadata"]["annotations"][EPHEMERAL_METADATA]
+    assert json.loads(record) == {"labels": {"role": "stable"}}
+
+
+def test_an_update_gives_the_canary_pods_the_canary_metadata_without_a_new_hash() -> None:
+    ro = b.rollout("v2", stable="v1", index=0, steps=STEPS, canary=ROLES)
+    plan = _plan(ro, b.observed(_with_role(b.rs("v1", 5), STABLE_ROLE)))
+    create = plan.actions[0]
+    assert isinstance(create, actions.CreateReplicaSet)
+    assert create.body["metadata"]["name"] == CANARY  # the same name: the hash ignores roles
+    pod_meta = create.body["spec"]["template"]["metadata"]
+    assert (pod_meta["labels"]["role"], pod_meta["annotations"]) == ("canary", {"note": "new"})
+    assert _metadata_actions(plan) == []  # the stable set has its role already
+
+
+def test_the_promotion_moves_the_stable_metadata_to_the_new_set_and_strips_the_old() -> None:
+    steps = [{"setWeight": 50}, {"pause": {}}]
+    ro = b.rollout("v2", stable="v1", index=1, steps=steps, replicas=1, canary=ROLES,
+                   status={"controllerPause": True})  # fmt: skip
+    world = b.observed(
+        _with_role(b.rs("v1", 1), STABLE_ROLE), _with_role(b.rs("v2", 1, revision=2), CANARY_ROLE)
+    )
+    plan = _plan(ro, world)
+    assert plan.status["stableRS"] == H2
+    moves = {a.name: a for a in _metadata_actions(plan)}
+    assert moves[CANARY].labels == {"role": "stable"}
+    assert moves[CANARY].annotations == {"note": None}
+    assert json.loads(moves[CANARY].record or "") == {"labels": {"role": "stable"}}
+    assert (moves[STABLE].labels, moves[STABLE].record) == ({"role": None}, None)
+
+
+def test_a_role_key_the_template_also_sets_goes_back_to_the_templates_value() -> None:
+    # the set's pods had the role label app=x over the template's app=web; the Rollout has no
+    # role metadata any more, so app goes back to web rather than being removed
+    ro = b.rollout("v1", stable="v1", index=4, steps=STEPS)
+    plan = _plan(ro, b.observed(_with_role(b.rs("v1", 5), model.PodMetadata(labels={"app": "x"}))))
+    (move,) = _metadata_actions(plan)
+    assert (move.labels, move.record) == ({"app": b.NAME}, None)
+
+
+def test_role_metadata_settles_with_no_further_actions() -> None:
+    ro = b.rollout("v2", stable="v1", index=0, steps=STEPS, canary=ROLES)
+    _, world, plan = b.settle(ro, b.observed(b.rs("v1", 5)))
+    roles = {rs.name: rs.ephemeral for rs in world.replica_sets}
+    assert roles == {STABLE: STABLE_ROLE, CANARY: CANARY_ROLE}
+    assert plan.actions == ()
+
+
+def test_role_metadata_must_be_strings() -> None:
+    bad = {"canaryMetadata": {"labels": {"role": 1}}}
+    with pytest.raises(errors.SpecError, match=r"canaryMetadata\.labels\.role: must be a string"):
+        b.rollout("v2", stable="v1", index=0, steps=STEPS, canary=bad)
