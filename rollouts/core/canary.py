@@ -28,6 +28,7 @@ from rollouts.core.observed import (
 from rollouts.model import conditions
 
 IMMEDIATELY = 0.0
+MIN_WAIT = 0.001  # seconds; a timer due now comes back just after, when the pause has expired
 
 
 @dataclasses.dataclass
@@ -572,9 +573,9 @@ def _pause_done(state: CanaryPass, step: model.Pause) -> bool:
     if step.duration is None:
         return False
     left = (condition.start_time - state.now).total_seconds() + step.duration
-    if left <= 0:
+    if left < 0:  # strictly after the duration, as Argo's expiry check
         return True
-    state.after(left)
+    state.after(max(left, MIN_WAIT))
     return False
 
 

@@ -172,6 +172,13 @@ def _waiting_at_pause(state: canary.CanaryPass) -> bool:
     )
 
 
+def _delaying_scale_down(state: canary.CanaryPass) -> bool:
+    return any(
+        rs.scale_down_deadline is not None and rs.pod_hash != state.progress.pod_hash
+        for rs in state.observed.replica_sets
+    )
+
+
 def _finish(state: canary.CanaryPass) -> actions.Plan:
     rollout, p = state.rollout, state.progress
     counts = status.replica_counts(rollout, state.observed, p.pod_hash)
@@ -183,7 +190,8 @@ def _finish(state: canary.CanaryPass) -> actions.Plan:
         now=state.now,
         created=state.created is not None,
         progressed=_progressed(state, counts),
-        waiting=_waiting_at_pause(state),
+        # Argo §1.4: no deadline at a pause, nor while an older set waits out its delay
+        waiting=_waiting_at_pause(state) or _delaying_scale_down(state),
     )
     if timed_out and rollout.spec.progress_deadline_abort and not p.abort:
         p.abort = True  # acted on in the next pass, which scales back to stable

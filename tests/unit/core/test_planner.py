@@ -237,6 +237,7 @@ def test_promote_marks_progressing_unknown_resumed() -> None:
     ("seconds", "index", "requeue"),
     [
         pytest.param(5, 3, 5.0, id="before-the-end-waits"),
+        pytest.param(10, 3, 0.001, id="at-the-end-waits-a-moment"),  # Argo: strictly after
         pytest.param(11, 4, 0.0, id="after-the-end-completes"),
     ],
 )
@@ -662,6 +663,20 @@ def test_progress_within_the_deadline_is_fine() -> None:
     plan = _plan(*_stuck(), b.later(599))
     assert (plan.actions, plan.requeue_after) == ((), 600)
     assert _phase(plan) == ("Progressing", "more replicas need to be updated")
+
+
+def test_no_deadline_while_an_older_set_waits_out_its_scale_down_delay() -> None:
+    _, world = _stuck()
+    older = dataclasses.replace(b.rs("v0", 1, revision=0), scale_down_deadline=b.later(700))
+    world = dataclasses.replace(world, replica_sets=(*world.replica_sets, older))
+    progressing = model.Condition(
+        c.ConditionType.PROGRESSING, "True", c.RS_UPDATED, "m", b.stamp(b.T0), b.stamp(b.T0)
+    )
+    seen = status.replica_counts(_at(2), world, H2)
+    ro = _at(2, status={**seen, "conditions": [progressing.to_json()]})
+    plan = _plan(ro, world, b.later(601))
+    assert _condition(plan, c.ConditionType.PROGRESSING)[:2] == ("True", c.RS_UPDATED)
+    assert _phase(plan)[0] == "Progressing"
 
 
 def test_a_manually_paused_rollout_never_times_out() -> None:
