@@ -54,9 +54,6 @@ import itertools
 import json
 import math
 import os
-import platform
-import re
-import subprocess
 import tempfile
 import threading
 import time
@@ -66,6 +63,7 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from bench import common
 from rollouts.devcluster import cluster
 from tests import prometheus as helpers
 
@@ -215,82 +213,6 @@ class Api:
 
     def close(self) -> None:
         self.connection.close()
-
-
-class Controller:
-    """`rollouts controller` in its own process, as tests/e2e runs it."""
-
-    def __init__(self, kubeconfig: pathlib.Path, log: pathlib.Path, extra: list[str]) -> None:
-        self.kubeconfig = kubeconfig
-        self.log = log
-        self.metrics_port = helpers.free_port()
-        self.extra = extra
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        command = [
-            sys.executable,
-            "-m",
-            "rollouts",
-            "controller",
-            "--kubeconfig",
-            str(self.kubeconfig),
-            "--metrics-port",
-            str(self.metrics_port),
-            "--health-port",
-            "0",
-            "--leader-election-lease-duration",
-            "2",
-            "--lease-namespace",
-            LEASE_NAMESPACE,
-            *self.extra,
-        ]
-        with self.log.open("ab") as out:
-            self.process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-
-    @property
-    def pid(self) -> int:
-        if self.process is None or self.process.poll() is not None:
-            raise RuntimeError(f"the controller is not running; see {self.log}")
-        return self.process.pid
-
-    def cpu_seconds(self) -> float:
-        return cpu_seconds(self.pid)
-
-    def threads(self) -> int:
-        status = pathlib.Path(f"/proc/{self.pid}/status").read_text()
-        found = re.search(r"^Threads:\s+(\d+)", status, re.MULTILINE)
-        return int(found.group(1)) if found else 0
-
-    def reconciles(self) -> int:
-        """Reconciles done so far (Rollouts and runs, every result), from its /metrics."""
-        return sum(
-            int(float(line.rsplit(" ", 1)[1]))
-            for line in self._metrics().splitlines()
-            if line.startswith("rollouts_reconcile_total{")
-        )
-
-    def _metrics(self) -> str:
-        url = f"http://{LOCALHOST}:{self.metrics_port}/metrics"
-        with urllib.request.urlopen(url, timeout=10) as response:
-            return str(response.read().decode())
-
-    def reconcile_seconds(self) -> float:
-        """Time spent in reconciles so far, waits for a thread included, from its /metrics."""
-        text = self._metrics()
-        found = re.search(r"^rollouts_reconcile_seconds_total (\S+)$", text, re.MULTILINE)
-        return float(found.group(1)) if found else 0.0
-
-    def tracebacks(self) -> int:
-        return self.log.read_text(errors="replace").count("Traceback")
 
 
 # ---------------------------------------------------------------- runs
@@ -490,7 +412,7 @@ class Settings:
 
 
 @contextlib.contextmanager
-def environment(settings: Settings) -> Iterator[tuple[Api, QueryLog, Controller]]:
+def environment(settings: Settings) -> Iterator[tuple[Api, QueryLog, common.Controller]]:
     """Prometheus scraping one series per run, the proxy, devcluster and the controller."""
     names = run_names(settings.runs)
     with (
@@ -511,7 +433,9 @@ def environment(settings: Settings) -> Iterator[tuple[Api, QueryLog, Controller]
             )
             with cluster.BackgroundCluster(options) as devcluster:
                 log = pathlib.Path(home) / "controller.log"
-                controller = Controller(kubeconfig, log, settings.controller_args)
+                controller = common.Controller(
+                    kubeconfig, log, lease_namespace=LEASE_NAMESPACE, extra=settings.controller_args
+                )
                 controller.start()
                 api = Api(devcluster.address)
                 try:
@@ -522,13 +446,6 @@ def environment(settings: Settings) -> Iterator[tuple[Api, QueryLog, Controller]
                 finally:
                     api.close()
                     controller.stop()
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far."""
-    fields = pathlib.Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    ticks = int(fields[11]) + int(fields[12])  # utime, stime
-    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def machine_busy_seconds() -> float:
@@ -558,17 +475,17 @@ class Reading:
     reconcile_s: float
 
     @classmethod
-    def of(cls, controller: Controller, prometheus_pid: int) -> Reading:
+    def of(cls, controller: common.Controller, prometheus_pid: int) -> Reading:
         cpu = {
             "controller": controller.cpu_seconds(),
-            "bench": cpu_seconds(os.getpid()),
-            "prometheus": cpu_seconds(prometheus_pid),
+            "bench": common.cpu_seconds(os.getpid()),
+            "prometheus": common.cpu_seconds(prometheus_pid),
             "machine": machine_busy_seconds(),
         }
         return cls(time.monotonic(), cpu, controller.reconciles(), controller.reconcile_seconds())
 
 
-def load(before: Reading, after: Reading, measurements: int, controller: Controller) -> JSON:
+def load(before: Reading, after: Reading, measurements: int, controller: common.Controller) -> JSON:
     """How busy the controller and the machine were between two readings."""
     wall = after.at - before.at
     reconciles = after.reconciles - before.reconciles
@@ -607,28 +524,13 @@ def measure(settings: Settings) -> JSON:
         "count": settings.count,
         "interval_s": INTERVAL_S,
         "controller_args": settings.controller_args,
-        "machine": machine(),
+        "machine": common.machine(),
         **results,
         "load": busy,
     }
 
 
 # ---------------------------------------------------------------- report
-
-
-def machine() -> JSON:
-    cpuinfo = pathlib.Path("/proc/cpuinfo")
-    models = [
-        line.split(":", 1)[1].strip()
-        for line in (cpuinfo.read_text().splitlines() if cpuinfo.exists() else [])
-        if line.startswith("model name")
-    ]
-    return {
-        "nproc": len(os.sched_getaffinity(0)),
-        "cpu": models[0] if models else platform.processor(),
-        "python": f"{platform.python_implementation()} {platform.python_version()}",
-        "platform": platform.platform(),
-    }
 
 
 def verdict(met: bool) -> str:
@@ -643,7 +545,8 @@ def _latency(figures: JSON, *, low: bool = False) -> str:
 def _cpu(percent: JSON) -> str:
     parts = ("controller", "bench", "prometheus", "others")
     return (
-        " / ".join(f"{percent[part]:.0f}" for part in parts) + f" % (of {100 * machine()['nproc']})"
+        " / ".join(f"{percent[part]:.0f}" for part in parts)
+        + f" % (of {100 * common.machine()['nproc']})"
     )
 
 

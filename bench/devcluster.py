@@ -21,17 +21,22 @@ PATCHes take at most 3 s. Run: `.venv/bin/python bench/devcluster.py [--objects 
 
 from __future__ import annotations
 
+import pathlib
+import sys
+
+# Run as a file, this folder comes first on sys.path; the project's root goes there instead,
+# for `bench.common`.
+if sys.path and pathlib.Path(sys.path[0]).resolve() == pathlib.Path(__file__).resolve().parent:
+    sys.path.pop(0)
+    sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
+
 import argparse
 import collections
 import dataclasses
 import http.client
 import json
 import math
-import os
-import pathlib
-import platform
 import socket
-import sys
 import threading
 import time
 import urllib.parse
@@ -40,6 +45,7 @@ from typing import Any
 
 from kubernetes import client
 
+from bench import common
 from rollouts.devcluster import cluster, store
 
 JSON = dict[str, Any]
@@ -361,21 +367,6 @@ def latency_summary(latency_ns: list[int]) -> JSON:
     }
 
 
-def machine() -> JSON:
-    cpuinfo = pathlib.Path("/proc/cpuinfo")
-    models = [
-        line.split(":", 1)[1].strip()
-        for line in (cpuinfo.read_text().splitlines() if cpuinfo.exists() else [])
-        if line.startswith("model name")
-    ]
-    return {
-        "nproc": len(os.sched_getaffinity(0)),
-        "cpu": models[0] if models else platform.processor(),
-        "python": f"{platform.python_implementation()} {platform.python_version()}",
-        "platform": platform.platform(),
-    }
-
-
 def verdict(met: bool) -> str:
     return "yes" if met else "NO"
 
@@ -450,7 +441,7 @@ def run(count: int) -> JSON:
         results = measure_configmaps(running.address, count)
         results.update(measure_deployments(running.address, count))
         results.update(measure_references(running.address, count))
-    return {"objects": count, "machine": machine(), **results}
+    return {"objects": count, "machine": common.machine(), **results}
 
 
 def main(argv: list[str] | None = None) -> int:

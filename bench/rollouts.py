@@ -39,9 +39,10 @@ import pathlib
 import sys
 
 # Run as a file, this folder comes first on sys.path, and this file's name would hide the
-# `rollouts` package.
+# `rollouts` package; the project's root goes there instead, for `bench.common`.
 if sys.path and pathlib.Path(sys.path[0]).resolve() == pathlib.Path(__file__).resolve().parent:
     sys.path.pop(0)
+    sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 
 import argparse
 import collections
@@ -52,10 +53,6 @@ import http.client
 import json
 import math
 import os
-import platform
-import re
-import socket
-import subprocess
 import tempfile
 import threading
 import time
@@ -64,6 +61,7 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
+from bench import common
 from rollouts.devcluster import cluster, simulation, store
 
 JSON = dict[str, Any]
@@ -401,83 +399,6 @@ def annotate(api: Api, name: str, value: str) -> int:
     return write_rv(api.request("PATCH", rollouts_path(NAMESPACE, name), patch, MERGE_PATCH))
 
 
-class Controller:
-    """`rollouts controller` in its own process, as tests/e2e runs it."""
-
-    def __init__(self, kubeconfig: pathlib.Path, log: pathlib.Path) -> None:
-        self.kubeconfig = kubeconfig
-        self.log = log
-        self.metrics_port = free_port()
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        command = [
-            sys.executable,
-            "-m",
-            "rollouts",
-            "controller",
-            "--kubeconfig",
-            str(self.kubeconfig),
-            "--metrics-port",
-            str(self.metrics_port),
-            "--health-port",
-            "0",
-            "--leader-election-lease-duration",
-            "2",
-            "--lease-namespace",
-            LEASE_NAMESPACE,
-        ]
-        with self.log.open("ab") as out:
-            self.process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-
-    @property
-    def pid(self) -> int:
-        if self.process is None or self.process.poll() is not None:
-            raise RuntimeError(f"the controller is not running; see {self.log}")
-        return self.process.pid
-
-    def rss_bytes(self) -> int:
-        status = pathlib.Path(f"/proc/{self.pid}/status").read_text()
-        found = re.search(r"^VmRSS:\s+(\d+) kB", status, re.MULTILINE)
-        if found is None:
-            raise RuntimeError("no VmRSS in /proc/PID/status")
-        return int(found.group(1)) * 1024
-
-    def cpu_seconds(self) -> float:
-        fields = pathlib.Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        ticks = int(fields[11]) + int(fields[12])  # utime, stime
-        return ticks / os.sysconf("SC_CLK_TCK")
-
-    def reconciles(self) -> int:
-        """Reconciles done so far, by every result, from the controller's /metrics."""
-        url = f"http://127.0.0.1:{self.metrics_port}/metrics"
-        with urllib.request.urlopen(url, timeout=10) as response:
-            text = response.read().decode()
-        return sum(
-            int(line.rsplit(" ", 1)[1])
-            for line in text.splitlines()
-            if line.startswith("rollouts_reconcile_total{")
-        )
-
-    def tracebacks(self) -> int:
-        return self.log.read_text(errors="replace").count("Traceback")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 # ---------------------------------------------------------------- phases
 
 
@@ -487,7 +408,7 @@ class Bench:
 
     api: Api
     ledger: Ledger
-    controller: Controller
+    controller: common.Controller
     count: int
     devcluster_clock: int  # CPU clock of the thread devcluster serves and simulates on
 
@@ -686,7 +607,9 @@ def running(count: int) -> Iterator[Bench]:
         with cluster.BackgroundCluster(options) as devcluster:
             ledger = Ledger()
             subscribe(devcluster, ledger)
-            controller = Controller(kubeconfig, pathlib.Path(home) / "controller.log")
+            controller = common.Controller(
+                kubeconfig, pathlib.Path(home) / "controller.log", lease_namespace=LEASE_NAMESPACE
+            )
             controller.start()
             api = Api(devcluster.address)
             thread = next(t for t in threading.enumerate() if t.name == "devcluster")
@@ -752,21 +675,6 @@ def latency_summary(latency_ns: list[int]) -> JSON:
         "p50_ms": percentile(latency_ns, 0.50) / 1e6,
         "p99_ms": percentile(latency_ns, 0.99) / 1e6,
         "max_ms": max(latency_ns) / 1e6,
-    }
-
-
-def machine() -> JSON:
-    cpuinfo = pathlib.Path("/proc/cpuinfo")
-    models = [
-        line.split(":", 1)[1].strip()
-        for line in (cpuinfo.read_text().splitlines() if cpuinfo.exists() else [])
-        if line.startswith("model name")
-    ]
-    return {
-        "nproc": len(os.sched_getaffinity(0)),
-        "cpu": models[0] if models else platform.processor(),
-        "python": f"{platform.python_implementation()} {platform.python_version()}",
-        "platform": platform.platform(),
     }
 
 
@@ -900,7 +808,7 @@ def main(argv: list[str] | None = None) -> int:
     if min(counts) < 1:
         parser.error("--rollouts must be at least 1")
     runs = [run(count) for count in counts]
-    info = machine()
+    info = common.machine()
     if args.json:
         json.dump(
             {"machine": info, "runs": [{**r, "met": met(r)} for r in runs]}, sys.stdout, indent=2

@@ -1,0 +1,123 @@
+"""What the benchmarks share: the controller in its own process, and the machine they ran on."""
+
+from __future__ import annotations
+
+import os
+import pathlib
+import platform
+import re
+import subprocess
+import sys
+import urllib.request
+from typing import Any
+
+from rollouts.devcluster.prometheus import free_port
+
+LOCALHOST = "127.0.0.1"
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far."""
+    fields = pathlib.Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    ticks = int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+class Controller:
+    """`rollouts controller` in its own process, as tests/e2e runs it, with a short Lease."""
+
+    def __init__(
+        self,
+        kubeconfig: pathlib.Path,
+        log: pathlib.Path,
+        *,
+        lease_namespace: str,
+        extra: list[str] | None = None,
+    ) -> None:
+        self.kubeconfig = kubeconfig
+        self.log = log
+        self.lease_namespace = lease_namespace
+        self.extra = list(extra or ())
+        self.metrics_port = free_port()
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        command = [
+            sys.executable, "-m", "rollouts", "controller",
+            "--kubeconfig", str(self.kubeconfig),
+            "--metrics-port", str(self.metrics_port),
+            "--health-port", "0",
+            "--leader-election-lease-duration", "2",
+            "--lease-namespace", self.lease_namespace,
+            *self.extra,
+        ]  # fmt: skip
+        with self.log.open("ab") as out:
+            self.process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+
+    @property
+    def pid(self) -> int:
+        if self.process is None or self.process.poll() is not None:
+            raise RuntimeError(f"the controller is not running; see {self.log}")
+        return self.process.pid
+
+    def _proc_status(self, field: str) -> int:
+        status = pathlib.Path(f"/proc/{self.pid}/status").read_text()
+        found = re.search(rf"^{field}:\s+(\d+)", status, re.MULTILINE)
+        if found is None:
+            raise RuntimeError(f"no {field} in /proc/PID/status")
+        return int(found.group(1))
+
+    def rss_bytes(self) -> int:
+        return self._proc_status("VmRSS") * 1024  # kB
+
+    def threads(self) -> int:
+        return self._proc_status("Threads")
+
+    def cpu_seconds(self) -> float:
+        return cpu_seconds(self.pid)
+
+    def _metrics(self) -> str:
+        url = f"http://{LOCALHOST}:{self.metrics_port}/metrics"
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return str(response.read().decode())
+
+    def reconciles(self) -> int:
+        """Reconciles done so far (Rollouts and runs, every result), from its /metrics."""
+        return sum(
+            int(float(line.rsplit(" ", 1)[1]))
+            for line in self._metrics().splitlines()
+            if line.startswith("rollouts_reconcile_total{")
+        )
+
+    def reconcile_seconds(self) -> float:
+        """Time spent in reconciles so far, waits for a thread included, from its /metrics."""
+        found = re.search(
+            r"^rollouts_reconcile_seconds_total (\S+)$", self._metrics(), re.MULTILINE
+        )
+        return float(found.group(1)) if found else 0.0
+
+    def tracebacks(self) -> int:
+        return self.log.read_text(errors="replace").count("Traceback")
+
+
+def machine() -> dict[str, Any]:
+    cpuinfo = pathlib.Path("/proc/cpuinfo")
+    models = [
+        line.split(":", 1)[1].strip()
+        for line in (cpuinfo.read_text().splitlines() if cpuinfo.exists() else [])
+        if line.startswith("model name")
+    ]
+    return {
+        "nproc": len(os.sched_getaffinity(0)),
+        "cpu": models[0] if models else platform.processor(),
+        "python": f"{platform.python_implementation()} {platform.python_version()}",
+        "platform": platform.platform(),
+    }
