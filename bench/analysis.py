@@ -52,7 +52,6 @@ import http.client
 import http.server
 import itertools
 import json
-import math
 import os
 import tempfile
 import threading
@@ -193,28 +192,6 @@ def _forward(url: str) -> tuple[int, str, bytes]:
 # ---------------------------------------------------------------- clients
 
 
-class Api:
-    """A plain keep-alive HTTP client to devcluster."""
-
-    def __init__(self, address: str) -> None:
-        parsed = urllib.parse.urlsplit(address)
-        self.connection = http.client.HTTPConnection(parsed.hostname or "", parsed.port)
-
-    def request(self, method: str, path: str, body: JSON | None = None) -> JSON:
-        """The decoded JSON answer; an error status raises."""
-        payload = None if body is None else json.dumps(body, separators=(",", ":")).encode()
-        self.connection.request(method, path, payload, {"Content-Type": "application/json"})
-        response = self.connection.getresponse()
-        answer = response.read()
-        if response.status >= 300:
-            raise RuntimeError(f"{method} {path}: {response.status} {answer[:300]!r}")
-        decoded: JSON = json.loads(answer)
-        return decoded
-
-    def close(self) -> None:
-        self.connection.close()
-
-
 # ---------------------------------------------------------------- runs
 
 
@@ -243,7 +220,7 @@ def analysis_run(name: str, address: str, count: int) -> JSON:
     }
 
 
-def create_namespace(api: Api, name: str) -> None:
+def create_namespace(api: common.Api, name: str) -> None:
     api.request("POST", "/api/v1/namespaces", {"metadata": {"name": name}})
 
 
@@ -255,7 +232,7 @@ def wait(condition: Callable[[], bool], what: str, timeout: float) -> None:
         time.sleep(POLL_SECONDS)
 
 
-def lease_held(api: Api) -> bool:
+def lease_held(api: common.Api) -> bool:
     path = f"/apis/coordination.k8s.io/v1/namespaces/{LEASE_NAMESPACE}/leases/{LEASE_NAME}"
     try:
         lease = api.request("GET", path)
@@ -264,18 +241,18 @@ def lease_held(api: Api) -> bool:
     return bool((lease.get("spec") or {}).get("holderIdentity"))
 
 
-def statuses(api: Api, namespace: str) -> dict[str, JSON]:
+def statuses(api: common.Api, namespace: str) -> dict[str, JSON]:
     """Every run's status in `namespace`, by name."""
     listed = api.request("GET", RUNS_PATH.format(namespace=namespace))
     return {item["metadata"]["name"]: item.get("status") or {} for item in listed["items"]}
 
 
-def all_completed(api: Api, namespace: str, count: int) -> bool:
+def all_completed(api: common.Api, namespace: str, count: int) -> bool:
     done = [s for s in statuses(api, namespace).values() if s.get("phase") in COMPLETED]
     return len(done) >= count
 
 
-def warm_up(api: Api, proxy: QueryLog) -> None:
+def warm_up(api: common.Api, proxy: QueryLog) -> None:
     """The leader Lease held, and one run of 2 measurements done: imports and pools are up."""
     wait(lambda: lease_held(api), "the leader Lease", WAIT_SECONDS)
     create_namespace(api, WARMUP_NAMESPACE)
@@ -284,7 +261,7 @@ def warm_up(api: Api, proxy: QueryLog) -> None:
     wait(lambda: all_completed(api, WARMUP_NAMESPACE, 1), "the warm-up run", WAIT_SECONDS)
 
 
-def create_runs(api: Api, names: list[str], proxy: QueryLog, count: int) -> dict[str, int]:
+def create_runs(api: common.Api, names: list[str], proxy: QueryLog, count: int) -> dict[str, int]:
     """POST every run, as fast as one connection goes; their send times, by name."""
     create_namespace(api, NAMESPACE)
     sent = {}
@@ -299,18 +276,12 @@ def create_runs(api: Api, names: list[str], proxy: QueryLog, count: int) -> dict
 # ---------------------------------------------------------------- figures
 
 
-def percentile(values: list[float], fraction: float) -> float:
-    """Nearest-rank percentile: the smallest value that `fraction` of the values are <=."""
-    ordered = sorted(values)
-    return ordered[max(math.ceil(fraction * len(ordered)) - 1, 0)]
-
-
-def latency_summary(values_ms: list[float]) -> JSON:
+def ms_summary(values_ms: list[float]) -> JSON:
     return {
         "count": len(values_ms),
         "min_ms": min(values_ms),
-        "p50_ms": percentile(values_ms, 0.50),
-        "p99_ms": percentile(values_ms, 0.99),
+        "p50_ms": common.percentile(values_ms, 0.50),
+        "p99_ms": common.percentile(values_ms, 0.99),
         "max_ms": max(values_ms),
     }
 
@@ -393,10 +364,10 @@ def analyse(
         "queries": len(mine),
         "queries_per_second": {"needed": len(names) / INTERVAL_S, "taken": rate(by_run)},
         "phases": sorted({str(s.get("phase")) for s in run_statuses.values()}),
-        "lag": latency_summary(schedule),
-        "gap_lag": latency_summary(gaps),
-        "first_query": latency_summary([(by_run[n][0] - sent[n]) / 1e6 for n in names]),
-        "prometheus_answer": latency_summary([q.answer_ns / 1e6 for q in mine]),
+        "lag": ms_summary(schedule),
+        "gap_lag": ms_summary(gaps),
+        "first_query": ms_summary([(by_run[n][0] - sent[n]) / 1e6 for n in names]),
+        "prometheus_answer": ms_summary([q.answer_ns / 1e6 for q in mine]),
         **per_interval(by_run, run_statuses, interval_ns),
     }
 
@@ -412,7 +383,7 @@ class Settings:
 
 
 @contextlib.contextmanager
-def environment(settings: Settings) -> Iterator[tuple[Api, QueryLog, common.Controller]]:
+def environment(settings: Settings) -> Iterator[tuple[common.Api, QueryLog, common.Controller]]:
     """Prometheus scraping one series per run, the proxy, devcluster and the controller."""
     names = run_names(settings.runs)
     with (
@@ -437,7 +408,7 @@ def environment(settings: Settings) -> Iterator[tuple[Api, QueryLog, common.Cont
                     kubeconfig, log, lease_namespace=LEASE_NAMESPACE, extra=settings.controller_args
                 )
                 controller.start()
-                api = Api(devcluster.address)
+                api = common.Api(devcluster.address)
                 try:
                     yield api, proxy, controller
                 except BaseException:

@@ -2,18 +2,64 @@
 
 from __future__ import annotations
 
+import http.client
+import json
+import math
 import os
 import pathlib
 import platform
 import re
 import subprocess
 import sys
+import urllib.parse
 import urllib.request
-from typing import Any
+from typing import Any, TypeVar
 
 from rollouts.devcluster.prometheus import free_port
 
 LOCALHOST = "127.0.0.1"
+JSON = dict[str, Any]
+Number = TypeVar("Number", int, float)
+
+
+def percentile(values: list[Number], fraction: float) -> Number:
+    """Nearest-rank percentile: the smallest value that `fraction` of the values are <=."""
+    ordered = sorted(values)
+    return ordered[max(math.ceil(fraction * len(ordered)) - 1, 0)]
+
+
+def latency_summary(latency_ns: list[int]) -> JSON:
+    return {
+        "count": len(latency_ns),
+        "p50_ms": percentile(latency_ns, 0.50) / 1e6,
+        "p99_ms": percentile(latency_ns, 0.99) / 1e6,
+        "max_ms": max(latency_ns) / 1e6,
+    }
+
+
+class Api:
+    """A plain keep-alive HTTP client to devcluster, so that its own cost stays small."""
+
+    def __init__(self, address: str) -> None:
+        parsed = urllib.parse.urlsplit(address)
+        self.connection = http.client.HTTPConnection(parsed.hostname or "", parsed.port)
+
+    def request(
+        self, method: str, path: str, body: JSON | None = None, content_type: str = ""
+    ) -> JSON:
+        """The decoded JSON answer; an error status raises."""
+        payload = None if body is None else json.dumps(body, separators=(",", ":")).encode()
+        headers = {"Content-Type": content_type or "application/json"}
+        self.connection.request(method, path, payload, headers)
+        response = self.connection.getresponse()
+        answer = response.read()
+        if response.status >= 300:
+            raise RuntimeError(f"{method} {path}: {response.status} {answer[:300]!r}")
+        decoded: JSON = json.loads(answer)
+        return decoded
+
+    def close(self) -> None:
+        self.connection.close()
 
 
 def cpu_seconds(pid: int) -> float:

@@ -35,7 +35,6 @@ import collections
 import dataclasses
 import http.client
 import json
-import math
 import socket
 import threading
 import time
@@ -165,12 +164,6 @@ class Timings:
     cpu_ns: dict[str, int]  # CPU time per thread over the loop
 
 
-def percentile(values: list[int], fraction: float) -> int:
-    """Nearest-rank percentile: the smallest value that `fraction` of the values are <=."""
-    ordered = sorted(values)
-    return ordered[max(math.ceil(fraction * len(ordered)) - 1, 0)]
-
-
 def time_loop(count: int, step: Callable[[int], object], clocks: ThreadClocks) -> Timings:
     durations = []
     cpu_before = clocks.read_ns()
@@ -264,7 +257,10 @@ def measure_patches(
 ) -> JSON:
     stamps: list[str] = []
     timings = time_loop(count, stamped_patch(send, stamps), clocks)
-    return {**summary(timings), "watch_latency": latency_summary(watcher.wait_for_stamps(stamps))}
+    return {
+        **summary(timings),
+        "watch_latency": common.latency_summary(watcher.wait_for_stamps(stamps)),
+    }
 
 
 def measure_client_patches(
@@ -352,18 +348,9 @@ def summary(timings: Timings) -> JSON:
         "count": count,
         "total_s": timings.total_s,
         "per_second": count / timings.total_s,
-        "p50_ms": percentile(timings.per_request_ns, 0.50) / 1e6,
-        "p99_ms": percentile(timings.per_request_ns, 0.99) / 1e6,
+        "p50_ms": common.percentile(timings.per_request_ns, 0.50) / 1e6,
+        "p99_ms": common.percentile(timings.per_request_ns, 0.99) / 1e6,
         "cpu_ms_per_request": {name: ns / count / 1e6 for name, ns in timings.cpu_ns.items()},
-    }
-
-
-def latency_summary(latency_ns: list[int]) -> JSON:
-    return {
-        "count": len(latency_ns),
-        "p50_ms": percentile(latency_ns, 0.50) / 1e6,
-        "p99_ms": percentile(latency_ns, 0.99) / 1e6,
-        "max_ms": max(latency_ns) / 1e6,
     }
 
 

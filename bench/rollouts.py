@@ -49,15 +49,11 @@ import collections
 import concurrent.futures
 import contextlib
 import dataclasses
-import http.client
 import json
-import math
 import os
 import tempfile
 import threading
 import time
-import urllib.parse
-import urllib.request
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
@@ -317,31 +313,6 @@ def subscribe(running: cluster.BackgroundCluster, ledger: Ledger) -> None:
 # ---------------------------------------------------------------- clients
 
 
-class Api:
-    """A plain keep-alive HTTP client, so that its own cost stays small."""
-
-    def __init__(self, address: str) -> None:
-        parsed = urllib.parse.urlsplit(address)
-        self.connection = http.client.HTTPConnection(parsed.hostname or "", parsed.port)
-
-    def request(
-        self, method: str, path: str, body: JSON | None = None, content_type: str = ""
-    ) -> JSON:
-        """The decoded JSON answer; an error status raises."""
-        payload = None if body is None else json.dumps(body, separators=(",", ":")).encode()
-        headers = {"Content-Type": content_type or "application/json"}
-        self.connection.request(method, path, payload, headers)
-        response = self.connection.getresponse()
-        answer = response.read()
-        if response.status >= 300:
-            raise RuntimeError(f"{method} {path}: {response.status} {answer[:300]!r}")
-        decoded: JSON = json.loads(answer)
-        return decoded
-
-    def close(self) -> None:
-        self.connection.close()
-
-
 def rollouts_path(namespace: str, name: str = "", subresource: str = "") -> str:
     path = f"/apis/argoproj.io/v1alpha1/namespaces/{namespace}/rollouts"
     return "/".join(part for part in (path, name, subresource) if part)
@@ -381,19 +352,19 @@ def write_rv(answer: JSON) -> int:
     return int(answer["metadata"]["resourceVersion"])
 
 
-def set_image(api: Api, name: str, image: str) -> int:
+def set_image(api: common.Api, name: str, image: str) -> int:
     patch = {"spec": {"template": {"spec": {"containers": [{"name": "app", "image": image}]}}}}
     return write_rv(api.request("PATCH", rollouts_path(NAMESPACE, name), patch, MERGE_PATCH))
 
 
-def promote(api: Api, name: str) -> int:
+def promote(api: common.Api, name: str) -> int:
     """The status patch `kubectl rollouts promote` sends."""
     patch = {"status": {"pauseConditions": None}}
     path = rollouts_path(NAMESPACE, name, "status")
     return write_rv(api.request("PATCH", path, patch, MERGE_PATCH))
 
 
-def annotate(api: Api, name: str, value: str) -> int:
+def annotate(api: common.Api, name: str, value: str) -> int:
     """A change that is no change to the controller: a metadata annotation."""
     patch = {"metadata": {"annotations": {"bench/touched": value}}}
     return write_rv(api.request("PATCH", rollouts_path(NAMESPACE, name), patch, MERGE_PATCH))
@@ -406,7 +377,7 @@ def annotate(api: Api, name: str, value: str) -> int:
 class Bench:
     """What every phase uses: the cluster's address, the ledger, a client, the controller."""
 
-    api: Api
+    api: common.Api
     ledger: Ledger
     controller: common.Controller
     count: int
@@ -426,7 +397,7 @@ class Bench:
         return WAIT_SECONDS + 0.1 * self.count
 
 
-def create_namespace(api: Api, name: str) -> None:
+def create_namespace(api: common.Api, name: str) -> None:
     api.request("POST", "/api/v1/namespaces", {"metadata": {"name": name}})
 
 
@@ -525,10 +496,10 @@ def transitions(bench: Bench, names: list[str]) -> JSON:
     end = bench.ledger.rv()
     return {
         "sample": len(names),
-        "update_latency": latency_summary(updated.total_ns),
-        "update_latency_controller": latency_summary(updated.controller_ns),
-        "promote_latency": latency_summary(promoted.total_ns),
-        "promote_latency_controller": latency_summary(promoted.controller_ns),
+        "update_latency": common.latency_summary(updated.total_ns),
+        "update_latency_controller": common.latency_summary(updated.controller_ns),
+        "promote_latency": common.latency_summary(promoted.total_ns),
+        "promote_latency_controller": common.latency_summary(promoted.controller_ns),
         "update_load": updated.load,
         "promote_load": promoted.load,
         "update_writes": count_writes(bench.ledger, names, updated.sent, promoted.sent),
@@ -611,7 +582,7 @@ def running(count: int) -> Iterator[Bench]:
                 kubeconfig, pathlib.Path(home) / "controller.log", lease_namespace=LEASE_NAMESPACE
             )
             controller.start()
-            api = Api(devcluster.address)
+            api = common.Api(devcluster.address)
             thread = next(t for t in threading.enumerate() if t.name == "devcluster")
             clock = time.pthread_getcpuclockid(thread.ident or 0)
             try:
@@ -661,21 +632,6 @@ def lease_rate(ledger: Ledger) -> float:
 
 
 # ---------------------------------------------------------------- report
-
-
-def percentile(values: list[int], fraction: float) -> int:
-    """Nearest-rank percentile: the smallest value that `fraction` of the values are <=."""
-    ordered = sorted(values)
-    return ordered[max(math.ceil(fraction * len(ordered)) - 1, 0)]
-
-
-def latency_summary(latency_ns: list[int]) -> JSON:
-    return {
-        "count": len(latency_ns),
-        "p50_ms": percentile(latency_ns, 0.50) / 1e6,
-        "p99_ms": percentile(latency_ns, 0.99) / 1e6,
-        "max_ms": max(latency_ns) / 1e6,
-    }
 
 
 def _latency(figures: JSON) -> str:
