@@ -138,7 +138,7 @@ def build_replica_set(
     annotations = {k: v for k, v in rollout.annotations.items() if k not in skipped}
     annotations.update({REVISION: str(revision), DESIRED_REPLICAS: str(rollout.replicas)})
     if ephemeral is not None:
-        annotations[EPHEMERAL_METADATA] = json.dumps(ephemeral.to_json(), sort_keys=True)
+        annotations[EPHEMERAL_METADATA] = recorded(ephemeral)
     return {
         "apiVersion": "apps/v1",
         "kind": "ReplicaSet",
@@ -425,9 +425,14 @@ def plan_pod_metadata(state: CanaryPass) -> None:
                     want.annotations if want else {},
                     template_meta.get("annotations"),
                 ),
-                record=json.dumps(want.to_json(), sort_keys=True) if want else None,
+                record=recorded(want) if want else None,
             )
         )
+
+
+def recorded(metadata: model.PodMetadata) -> str:
+    """The ephemeral-metadata annotation's value: the metadata given, as JSON."""
+    return json.dumps(metadata.to_json(), sort_keys=True)
 
 
 def _moved(
