@@ -223,12 +223,7 @@ class KubeCluster:
                 "spec": {"template": {"metadata": meta}},
             },
         )
-        listed = call(
-            lambda: self.core.list_namespaced_pod(
-                namespace, label_selector=f"{obs.HASH_LABEL}={pod_hash}", _preload_content=False
-            )
-        )
-        for pod in (listed or {}).get("items") or ():
+        for pod in self.list_pods(namespace, {"matchLabels": {obs.HASH_LABEL: pod_hash}}):
             self._patch_pod(namespace, str(pod["metadata"]["name"]), {"metadata": meta})
 
     def _patch_pod(self, namespace: str, name: str, patch: Mapping[str, Any]) -> None:
