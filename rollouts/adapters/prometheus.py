@@ -156,7 +156,7 @@ class _Connections(threading.local):
         )
 
     def get(self, url: str, headers: Mapping[str, str], insecure: bool) -> _Connection:
-        key = (url, insecure, tuple(sorted(headers.items())))
+        key = _key(url, headers, insecure)
         found = self.by_key.get(key)
         if found is None:
             found = self.by_key[key] = _connect(url, headers, insecure)
@@ -167,9 +167,13 @@ class _Connections(threading.local):
         return found
 
     def drop(self, url: str, headers: Mapping[str, str], insecure: bool) -> None:
-        dropped = self.by_key.pop((url, insecure, tuple(sorted(headers.items()))), None)
+        dropped = self.by_key.pop(_key(url, headers, insecure), None)
         if dropped is not None:
             dropped.session.close()
+
+
+def _key(url: str, headers: Mapping[str, str], insecure: bool) -> _ConnectionKey:
+    return (url, insecure, tuple(sorted(headers.items())))
 
 
 def _connect(url: str, headers: Mapping[str, str], insecure: bool) -> _Connection:

@@ -22,6 +22,8 @@ JSON = dict[str, Any]
 ARGO = f"/apis/{refs.GROUP}/{refs.VERSION}"
 APPS = "/apis/apps/v1"
 CORE = "/api/v1"
+# what a Rollout's tree is made of besides the Rollout: ReplicaSets, pods, AnalysisRuns
+OWNED = ((APPS, "replicasets"), (CORE, "pods"), (ARGO, "analysisruns"))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -84,11 +86,8 @@ class Client:
 
     def list_owned(self) -> tuple[list[Any], list[Any], list[Any]]:
         """ReplicaSets, pods and AnalysisRuns of the namespace (the read model filters)."""
-        return (
-            self._items(APPS, "replicasets", self.ns),
-            self._items(CORE, "pods", self.ns),
-            self._items(ARGO, "analysisruns", self.ns),
-        )
+        replica_sets, pods, runs = (self._items(api, plural, self.ns) for api, plural in OWNED)
+        return replica_sets, pods, runs
 
     def list_replica_sets(self) -> list[Any]:
         return self._items(APPS, "replicasets", self.ns)
@@ -120,7 +119,8 @@ class Client:
                 build_path(ARGO, "rollouts", self.ns),
                 {"fieldSelector": f"metadata.name={name}"},
             ),
-            watches.Source(self.settings, build_path(APPS, "replicasets", self.ns)),
-            watches.Source(self.settings, build_path(CORE, "pods", self.ns)),
-            watches.Source(self.settings, build_path(ARGO, "analysisruns", self.ns)),
+            *(
+                watches.Source(self.settings, build_path(api, plural, self.ns))
+                for api, plural in OWNED
+            ),
         ]
