@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import concurrent.futures
+import gc
 import logging
 from collections.abc import Sequence
 from typing import Any
@@ -175,6 +176,10 @@ def run(args: argparse.Namespace) -> int:
             concurrent.futures.ThreadPoolExecutor(threads, thread_name_prefix="rollouts")
         )
         await asyncio.to_thread(cluster.prime, args.namespace)
+        # What exists now (the modules kopf and the kubernetes client load, the primed
+        # caches) lives as long as the process: out of the collector's sight, a full
+        # collection no longer walks it, a 150 ms stop of every worker otherwise.
+        gc.freeze()
         for body in rt.caches.rollouts.all():
             if rt.ours(body):
                 rt.enqueue(body["metadata"]["namespace"], body["metadata"]["name"])
