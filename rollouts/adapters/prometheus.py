@@ -13,7 +13,7 @@ timeout would just multiply the wait.
 
 prometheus_api_client's `custom_query` returns only `data.result` and folds an HTTP error into a
 message holding the body's repr, which loses the result type, the warnings and Prometheus's own
-error text; a response hook on the session keeps the raw response so those come from the JSON.
+error text; the session (prometheus_http) keeps the raw response so those come from the JSON.
 """
 
 from __future__ import annotations
@@ -35,19 +35,15 @@ import requests
 import tenacity
 from prometheus_api_client.exceptions import PrometheusApiClientException
 from prometheus_api_client.prometheus_connect import PrometheusConnect
-from urllib3.util import retry as urllib3_retry
 
 from rollouts import model
+from rollouts.adapters import prometheus_http
 from rollouts.core import analysis, expressions
 
 ADDRESS_ENV: Final = "ARGO_ROLLOUTS_PROMETHEUS_ADDRESS"
 NOT_CONFIGURED: Final = "prometheus address is not configured"
 UNSUPPORTED_TYPE: Final = "Prometheus metric type not supported"
 
-# The library would otherwise mount urllib3 retries with a 1 s backoff, a second retry owner
-# that hides blips from tenacity and blows the time budget. These are requests' own defaults:
-# no retries, and a read timeout surfaces as a timeout rather than as a connection error.
-_NO_URLLIB3_RETRIES: Final = urllib3_retry.Retry(0, read=False)
 _NO_HEADERS: Final[Mapping[str, str]] = types.MappingProxyType({})
 _MAX_BODY_IN_MESSAGE: Final = 200
 
@@ -122,16 +118,6 @@ class PrometheusProvider:
 # One attempt (I/O)
 
 
-class _LastResponse:
-    """A requests response hook that remembers the raw response the library saw."""
-
-    def __init__(self) -> None:
-        self.response: requests.Response | None = None
-
-    def __call__(self, response: requests.Response, **_: Any) -> None:
-        self.response = response
-
-
 @dataclasses.dataclass
 class _Connection:
     """A client and its session, kept for the next query to the same Prometheus: a new
@@ -139,15 +125,14 @@ class _Connection:
     measurement."""
 
     client: PrometheusConnect
-    session: requests.Session
-    seen: _LastResponse
+    session: prometheus_http.QuerySession
 
 
 _ConnectionKey = tuple[str, bool, tuple[tuple[str, str], ...]]
 
 
 class _Connections(threading.local):
-    """Per thread, since a session's response hook is not safe to share between threads;
+    """Per thread, since a session keeps its last response for the thread that asked;
     each thread runs one query at a time. The least recently used beyond `_KEPT` is closed."""
 
     def __init__(self) -> None:
@@ -177,18 +162,11 @@ def _key(url: str, headers: Mapping[str, str], insecure: bool) -> _ConnectionKey
 
 
 def _connect(url: str, headers: Mapping[str, str], insecure: bool) -> _Connection:
-    seen = _LastResponse()
-    session = requests.Session()
-    session.verify = not insecure
-    # the proxy settings of the environment, read once: with trust_env requests reads the
-    # environment and ~/.netrc again on every request (a tenth of a measurement's CPU)
-    session.proxies = requests.utils.get_environ_proxies(url)
-    session.trust_env = False
-    session.hooks["response"].append(seen)
-    client = PrometheusConnect(
-        url=url, headers=dict(headers), retry=_NO_URLLIB3_RETRIES, session=session
-    )
-    return _Connection(client, session, seen)
+    session = prometheus_http.QuerySession(url, insecure=insecure)
+    # the library mounts an adapter with urllib3 retries on the session; this session never
+    # uses adapters, and tenacity, above, stays the one owner of retries
+    client = PrometheusConnect(url=url, headers=dict(headers), session=session)
+    return _Connection(client, session)
 
 
 _KEPT: Final = 16
@@ -198,8 +176,11 @@ _connections = _Connections()
 def _query_once(
     url: str, query: str, timeout: float, headers: Mapping[str, str], insecure: bool
 ) -> QueryResult:
-    connection = _connections.get(url, headers, insecure)
-    connection.seen.response = None
+    try:
+        connection = _connections.get(url, headers, insecure)
+    except prometheus_http.UnsupportedProxyError as proxy:
+        return failure(query, f"cannot query prometheus at {url}: {proxy} is not an HTTP proxy")
+    connection.session.last = None
     try:
         failed = _send(connection.client, url=url, query=query, timeout=timeout)
     except _TransientError:
@@ -208,13 +189,13 @@ def _query_once(
     if failed is not None:
         _connections.drop(url, headers, insecure)
         return failed
-    if connection.seen.response is None:  # pragma: no cover - requests calls the hook always
+    if connection.session.last is None:  # pragma: no cover - a request without an answer raised
         return failure(query, f"no response from prometheus at {url}")
-    return _result_from_response(connection.seen.response, url=url, query=query, timeout=timeout)
+    return _result_from_response(connection.session.last, url=url, query=query, timeout=timeout)
 
 
 def _send(client: PrometheusConnect, *, url: str, query: str, timeout: float) -> QueryResult | None:
-    """Sends the query; a result only when no response came back (the hook has the rest)."""
+    """Sends the query; a result only when no response came back (the session has the rest)."""
     try:
         # `timeout` also goes to Prometheus, so it stops evaluating what nobody waits for. The
         # library annotates the requests timeout as int but hands it to requests, which takes
