@@ -48,6 +48,7 @@ if sys.path and pathlib.Path(sys.path[0]).resolve() == pathlib.Path(__file__).re
 import argparse
 import contextlib
 import dataclasses
+import gc
 import http.client
 import http.server
 import itertools
@@ -408,6 +409,11 @@ def environment(settings: Settings) -> Iterator[tuple[common.Api, QueryLog, comm
                     kubeconfig, log, lease_namespace=LEASE_NAMESPACE, extra=settings.controller_args
                 )
                 controller.start()
+                # devcluster and the proxy share this process: a full collection of all it
+                # built so far would stall both for up to 90 ms, a lag of the harness that
+                # the proxy would stamp on the controller's queries (the controller freezes
+                # its own startup objects the same way)
+                gc.freeze()
                 api = common.Api(devcluster.address)
                 try:
                     yield api, proxy, controller
