@@ -57,7 +57,7 @@ class QuerySession(requests.Session):
         timeout: float | None = None,
         **_: Any,
     ) -> requests.Response:
-        """GET `url` with `params`; the library's other arguments repeat this session's own."""
+        """`url` with `params`; the library's other arguments repeat this session's own."""
         target = f"{url}?{parse.urlencode(params)}" if params else url
         try:
             answer = self._pool.request(
@@ -69,7 +69,7 @@ class QuerySession(requests.Session):
                 redirect=False,
             )
         except urllib3_errors.HTTPError as error:
-            raise _as_requests_error(error, target) from error
+            raise _as_requests_error(error, method, target) from error
         self.last = _response(answer, target)
         return self.last
 
@@ -109,13 +109,15 @@ def _response(answer: urllib3.BaseHTTPResponse, url: str) -> requests.Response:
     return response
 
 
-def _as_requests_error(error: urllib3_errors.HTTPError, url: str) -> requests.RequestException:
+def _as_requests_error(
+    error: urllib3_errors.HTTPError, method: str, url: str
+) -> requests.RequestException:
     """The requests exception a Session would have raised for this urllib3 error."""
     kind = next(
         (ours for theirs, ours in _ERRORS if isinstance(error, theirs)),
         requests.exceptions.RequestException,
     )
-    return kind(error, request=requests.Request("GET", url))
+    return kind(error, request=requests.Request(method, url))
 
 
 # In order: urllib3 counts a refused or unresolved connection as a connect timeout too, and
