@@ -34,7 +34,7 @@ REQUIRED_RULES = (
     ("", "pods/eviction", ("create",)),
     ("networking.k8s.io", "ingresses", ("list",)),
     (refs.GROUP, "rollouts", ("list",)),
-    (refs.GROUP, "analysisruns", ("create", "delete", "list", "patch")),
+    (refs.GROUP, "analysisruns", ("create", "delete", "patch")),
     (refs.GROUP, "analysisruns/status", ("patch",)),
     (refs.GROUP, "analysistemplates", ("list",)),
     (refs.GROUP, "clusteranalysistemplates", ("list",)),
@@ -81,6 +81,8 @@ class KubeCluster:
     def prime(self, namespace: str | None) -> None:
         """One LIST per kind before any reconcile, as informers sync before controllers start.
 
+        AnalysisRuns are not among them: their ListWatch (adapters/listwatch.py) lists them.
+
         Without it, a Rollout seen before its ReplicaSets would look like it has none, and a
         restarted controller would try to create what exists.
         """
@@ -99,12 +101,6 @@ class KubeCluster:
                 caches.rollouts,
                 lambda: self.custom.list_cluster_custom_object(
                     refs.GROUP, refs.VERSION, "rollouts", **raw_list
-                ),
-            ),
-            (
-                caches.analysis_runs,
-                lambda: self.custom.list_cluster_custom_object(
-                    refs.GROUP, refs.VERSION, "analysisruns", **raw_list
                 ),
             ),
             (

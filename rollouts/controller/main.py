@@ -1,8 +1,10 @@
 """`rollouts controller`: watch Rollouts and what they own, reconcile them, one key at a time.
 
-kopf runs the watches (with its reconnects, backoff and liveness probe); every event lands in a
-cache and enqueues the owning Rollout's key on one de-duplicating, delayed work queue; a few
-workers reconcile, only while this replica holds the leader Lease.
+kopf runs the watches (with its reconnects, backoff and liveness probe), but for AnalysisRuns'
+(a ListWatch of ours: they change with every measurement, too often for kopf's per-event
+cost); every event lands in a cache and enqueues the owning Rollout's key on one
+de-duplicating, delayed work queue; a few workers reconcile, only while this replica holds the
+leader Lease.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import kopf
 from kubernetes import client, config
 
 from rollouts import logs, ports
-from rollouts.adapters import cache, kube, nginx, observe, prometheus
+from rollouts.adapters import cache, kube, listwatch, nginx, observe, prometheus
 from rollouts.controller import leader, metrics, options, runtime
 
 LEASE_NAME = "rollouts-controller"
@@ -84,7 +86,6 @@ def register(registry: kopf.OperatorRegistry, rt: runtime.Runtime) -> None:
         "ingresses",
         lambda kind, body: rt.on_referenced(rt.caches.ingresses, kind, body),
     )
-    on("argoproj.io", "v1alpha1", "analysisruns", rt.on_analysis_run)
     on(
         "argoproj.io",
         "v1alpha1",
@@ -159,6 +160,7 @@ def run(args: argparse.Namespace) -> int:
         duration=args.leader_election_lease_duration,
     )
     tasks: list[asyncio.Task[Any]] = []
+    watches: list[listwatch.ListWatch] = []
 
     @kopf.on.login(registry=registry)
     def _login(**_: Any) -> kopf.ConnectionInfo:
@@ -176,6 +178,17 @@ def run(args: argparse.Namespace) -> int:
             concurrent.futures.ThreadPoolExecutor(threads, thread_name_prefix="rollouts")
         )
         await asyncio.to_thread(cluster.prime, args.namespace)
+        loop = asyncio.get_running_loop()
+        runs = listwatch.ListWatch(
+            listwatch.AnalysisRuns(api, args.namespace),
+            lambda kind, body: loop.call_soon_threadsafe(rt.on_analysis_run, kind, body),
+            kind="analysisruns",
+        )
+        watches.append(runs)
+        runs.start()
+        # its listing is delivered before the wait returns (both pass through the loop's
+        # queue, in order), so no Rollout is reconciled without its runs in the cache
+        await asyncio.to_thread(runs.synced.wait)
         # What exists now (the modules kopf and the kubernetes client load, the primed
         # caches) lives as long as the process: out of the collector's sight, a full
         # collection no longer walks it, a 150 ms stop of every worker otherwise.
@@ -199,6 +212,8 @@ def run(args: argparse.Namespace) -> int:
     async def _stop(**_: Any) -> None:
         for task in tasks:
             task.cancel()
+        for watch in watches:
+            watch.stop()
 
     liveness = f"http://0.0.0.0:{args.health_port}/healthz" if args.health_port else None
     kopf.run(

@@ -28,7 +28,7 @@ import pytest
 import yaml
 from kubernetes import client
 
-from rollouts.adapters import kube, nginx
+from rollouts.adapters import kube, listwatch, nginx
 from rollouts.controller import leader, main, options
 from tests.conftest import KUBECTL, Kubectl, wait_for
 
@@ -59,7 +59,9 @@ CODE_RULES: frozenset[Rule] = frozenset(
         ("argoproj.io", "analysisruns", "create"),
         ("argoproj.io", "analysisruns", "patch"),
         ("argoproj.io", "analysisruns", "delete"),
+        # adapters/listwatch.py AnalysisRuns: listed, then watched, outside kopf
         ("argoproj.io", "analysisruns", "list"),
+        ("argoproj.io", "analysisruns", "watch"),
         ("argoproj.io", "analysisruns/status", "patch"),
         ("argoproj.io", "analysistemplates", "list"),
         ("argoproj.io", "clusteranalysistemplates", "list"),
@@ -92,7 +94,6 @@ CODE_RULES: frozenset[Rule] = frozenset(
 WATCHED: frozenset[tuple[str, str]] = frozenset(
     {
         ("argoproj.io", "rollouts"),
-        ("argoproj.io", "analysisruns"),
         ("argoproj.io", "analysistemplates"),
         ("argoproj.io", "clusteranalysistemplates"),
         ("apps", "replicasets"),
@@ -180,7 +181,12 @@ def _granted(role: JSON) -> set[Rule]:
 
 def _required_rules() -> set[Rule]:
     """What the modules declare next to their code (RBAC next to code, as kubebuilder does)."""
-    declared = (*kube.REQUIRED_RULES, *nginx.REQUIRED_RULES, *leader.REQUIRED_RULES)
+    declared = (
+        *kube.REQUIRED_RULES,
+        *listwatch.REQUIRED_RULES,
+        *nginx.REQUIRED_RULES,
+        *leader.REQUIRED_RULES,
+    )
     return {(group, resource, verb) for group, resource, verbs in declared for verb in verbs}
 
 
