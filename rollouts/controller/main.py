@@ -14,7 +14,9 @@ import asyncio
 import concurrent.futures
 import gc
 import logging
-from collections.abc import Sequence
+import math
+import time
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import kopf
@@ -25,6 +27,7 @@ from rollouts.adapters import cache, kube, listwatch, nginx, observe, prometheus
 from rollouts.controller import leader, metrics, options, runtime
 
 LEASE_NAME = "rollouts-controller"
+CREDENTIAL_CHECK_EVERY = 10.0  # seconds; the loader renews tokens 5 minutes before expiry
 
 
 class NoDiffBase(kopf.DiffBaseStorage):
@@ -141,7 +144,43 @@ def _api_client(kubeconfig: str | None, pool_size: int) -> client.ApiClient:
         config.load_incluster_config(client_configuration=configuration)  # type: ignore[no-untyped-call]
     # one connection per thread that may call the API at once, so none is opened and dropped
     configuration.connection_pool_maxsize = max(32, pool_size)
+    throttle_credential_refresh(configuration)
     return client.ApiClient(configuration)
+
+
+def throttle_credential_refresh(
+    configuration: client.Configuration, every: float = CREDENTIAL_CHECK_EVERY
+) -> None:
+    """Check the kubeconfig's credentials for expiry at most every `every` seconds.
+
+    The loader's hook runs before every request: it renews a token within five minutes of its
+    expiry, and otherwise writes the same host, certificates and proxy back into the
+    configuration, whose host setter reads the proxy environment again. That was a third of
+    a status PATCH's CPU; renewing up to `every` seconds later is still minutes early.
+    """
+    if configuration.refresh_api_key_hook is not None:
+        configuration.refresh_api_key_hook = _ThrottledRefresh(
+            configuration.refresh_api_key_hook, every
+        )
+
+
+class _ThrottledRefresh:
+    def __init__(self, hook: Callable[[client.Configuration], None], every: float) -> None:
+        self.hook = hook
+        self.every = every
+        self.checked = -math.inf
+
+    def __call__(self, configuration: client.Configuration) -> None:
+        now = time.monotonic()
+        if now - self.checked < self.every:
+            return
+        self.checked = now
+        self.hook(configuration)
+        # the loader's hook installs itself again each time it runs: keep it inside this one
+        installed = configuration.refresh_api_key_hook
+        if installed is not self and installed is not None:
+            self.hook = installed
+            configuration.refresh_api_key_hook = self
 
 
 def run(args: argparse.Namespace) -> int:
