@@ -44,13 +44,12 @@ def _secrets(io: ports.Ports, namespace: str, args: tuple[model.Arg, ...]) -> di
 
 
 def _parse(
-    io: ports.Ports, body: Mapping[str, Any], now: Any
+    io: ports.Ports, body: Mapping[str, Any], status: model.AnalysisRunStatus, now: Any
 ) -> tuple[model.AnalysisRun | None, model.AnalysisRunStatus | None, tuple[str, ...]]:
     """The run with its args substituted (and the secret values used, for redaction), or
     (None, an Error status, ()) when it cannot be."""
-    status = model.parse_run_status(body.get("status"))
     try:
-        run = model.parse_analysis_run(body)
+        run = model.parse_analysis_run(body, status)
         secrets = _secrets(io, run.namespace, run.spec.args)
         spec = analysis_args.resolve_run_spec(run.spec, secrets=secrets)
         return dataclasses.replace(run, spec=spec), None, tuple(secrets.values())
@@ -119,8 +118,8 @@ def reconcile_analysis_run(
     if body is None or "deletionTimestamp" in (body.get("metadata") or {}):
         return Outcome()
     now = io.clock.now()
-    run, failed, secrets = _parse(io, body, now)
     before = model.parse_run_status(body.get("status"))
+    run, failed, secrets = _parse(io, body, before, now)
     if run is None:
         assert failed is not None
         after, requeue = failed, None
