@@ -1,10 +1,11 @@
 """Benchmark AnalysisRuns against a real Prometheus: measurement lag and queries per interval.
 
 With N AnalysisRuns (`--runs`, 200 by default) created at once, each with one Prometheus
-metric (`interval` 1 s, `count` 15, `successCondition: result[0] >= 0`), one devcluster in a
-thread (`BackgroundCluster`), the machine's Prometheus (tests/prometheus.py's
-`PrometheusServer`, scraping a `MetricsTarget` that serves one series per run) and the
-controller in its own process (`python -m rollouts controller`, as tests/e2e starts it), it
+metric (`interval` 1 s, `count` 15, `successCondition: result[0] >= 0`), devcluster in its
+own process (as an API server is: `common.Devcluster`), the machine's Prometheus
+(tests/prometheus.py's `PrometheusServer`, scraping a `MetricsTarget` that serves one series
+per run) and the controller in its own process (`python -m rollouts controller`, as tests/e2e
+starts it), it
 measures at Prometheus, not from the runs' status (whose times have one-second precision):
 
 - every query goes through `QueryLog`, a small HTTP proxy in front of Prometheus that records
@@ -26,7 +27,7 @@ measures at Prometheus, not from the runs' status (whose times have one-second p
   (queries - 1) / (last - first);
 - for reference: create -> first query latency; Prometheus's answer time as the proxy saw
   it; the controller's reconciles and their mean wall time (from its /metrics); CPU use of the
-  controller, of this process (devcluster and the proxy), of Prometheus and of everything
+  controller, of devcluster, of this process (the proxy), of Prometheus and of everything
   else on the machine (/proc/stat), since all of them share the machine's cores.
 
 The issue's targets: 200 concurrent runs with interval 1 s; lag p99 <= 100 ms; exactly 1
@@ -64,7 +65,6 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from bench import common
-from rollouts.devcluster import cluster
 from tests import prometheus as helpers
 
 JSON = dict[str, Any]
@@ -384,7 +384,9 @@ class Settings:
 
 
 @contextlib.contextmanager
-def environment(settings: Settings) -> Iterator[tuple[common.Api, QueryLog, common.Controller]]:
+def environment(
+    settings: Settings,
+) -> Iterator[tuple[common.Api, QueryLog, common.Controller, int]]:
     """Prometheus scraping one series per run, the proxy, devcluster and the controller."""
     names = run_names(settings.runs)
     with (
@@ -400,23 +402,19 @@ def environment(settings: Settings) -> Iterator[tuple[common.Api, QueryLog, comm
         ):
             server.wait_for_sample(f"count({METRIC})", lambda v: v == [settings.runs + 1.0])
             kubeconfig = pathlib.Path(home) / "kubeconfig"
-            options = cluster.Options(
-                kubeconfig=kubeconfig, history=max(10_000, 100 * settings.runs)
-            )
-            with cluster.BackgroundCluster(options) as devcluster:
+            with common.Devcluster(kubeconfig, pathlib.Path(home) / "devcluster.log") as dev:
                 log = pathlib.Path(home) / "controller.log"
                 controller = common.Controller(
                     kubeconfig, log, lease_namespace=LEASE_NAMESPACE, extra=settings.controller_args
                 )
                 controller.start()
-                # devcluster and the proxy share this process: a full collection of all it
-                # built so far would stall both for up to 90 ms, a lag of the harness that
-                # the proxy would stamp on the controller's queries (the controller freezes
-                # its own startup objects the same way)
+                # a full collection of all the proxy and the poller built so far would stall
+                # the proxy, a lag of the harness stamped on the controller's queries (the
+                # controller freezes its own startup objects the same way)
                 gc.freeze()
-                api = common.Api(devcluster.address)
+                api = common.Api(dev.address)
                 try:
-                    yield api, proxy, controller
+                    yield api, proxy, controller, dev.pid
                 except BaseException:
                     print(log.read_text(errors="replace")[-4000:], file=sys.stderr)
                     raise
@@ -447,14 +445,15 @@ class Reading:
     """CPU clocks and the controller's counters at one moment."""
 
     at: float
-    cpu_s: dict[str, float]  # controller, bench (devcluster and proxy), prometheus, machine
+    cpu_s: dict[str, float]  # controller, devcluster, bench (the proxy), prometheus, machine
     reconciles: int
     reconcile_s: float
 
     @classmethod
-    def of(cls, controller: common.Controller, prometheus_pid: int) -> Reading:
+    def of(cls, controller: common.Controller, devcluster_pid: int, prometheus_pid: int) -> Reading:
         cpu = {
             "controller": controller.cpu_seconds(),
+            "devcluster": common.cpu_seconds(devcluster_pid),
             "bench": common.cpu_seconds(os.getpid()),
             "prometheus": common.cpu_seconds(prometheus_pid),
             "machine": machine_busy_seconds(),
@@ -467,7 +466,7 @@ def load(before: Reading, after: Reading, measurements: int, controller: common.
     wall = after.at - before.at
     reconciles = after.reconciles - before.reconciles
     cpu = {name: 100 * (after.cpu_s[name] - before.cpu_s[name]) / wall for name in after.cpu_s}
-    cpu["others"] = cpu["machine"] - cpu["controller"] - cpu["bench"] - cpu["prometheus"]
+    cpu["others"] = cpu["machine"] - sum(v for k, v in cpu.items() if k != "machine")
     return {
         "seconds": wall,
         "cpu_percent": cpu,
@@ -483,10 +482,10 @@ def measure(settings: Settings) -> JSON:
     names = run_names(settings.runs)
     expected = settings.runs * settings.count
     mine = {series(name) for name in names}
-    with environment(settings) as (api, proxy, controller):
+    with environment(settings) as (api, proxy, controller, devcluster_pid):
         warm_up(api, proxy)
         prometheus_pid = child_pid("prometheus")
-        before = Reading.of(controller, prometheus_pid)
+        before = Reading.of(controller, devcluster_pid, prometheus_pid)
         sent = create_runs(api, names, proxy, settings.count)
         wait(
             lambda: sum(q.query in mine for q in proxy.queries()) >= expected,
@@ -494,7 +493,8 @@ def measure(settings: Settings) -> JSON:
             WAIT_SECONDS + settings.count * INTERVAL_S,
         )
         wait(lambda: all_completed(api, NAMESPACE, settings.runs), "every run done", WAIT_SECONDS)
-        busy = load(before, Reading.of(controller, prometheus_pid), expected, controller)
+        after = Reading.of(controller, devcluster_pid, prometheus_pid)
+        busy = load(before, after, expected, controller)
         results = analyse(names, proxy.queries(), sent, statuses(api, NAMESPACE))
     return {
         "runs": settings.runs,
@@ -520,7 +520,7 @@ def _latency(figures: JSON, *, low: bool = False) -> str:
 
 
 def _cpu(percent: JSON) -> str:
-    parts = ("controller", "bench", "prometheus", "others")
+    parts = ("controller", "devcluster", "bench", "prometheus", "others")
     return (
         " / ".join(f"{percent[part]:.0f}" for part in parts)
         + f" % (of {100 * common.machine()['nproc']})"
@@ -563,7 +563,7 @@ def other_rows(results: JSON) -> list[tuple[str, str, str, str]]:
         ),
         ("create -> first query p50 / p99 / max", _latency(results["first_query"])),
         ("Prometheus answer via proxy p50 / p99 / max", _latency(results["prometheus_answer"])),
-        ("CPU: controller / bench / Prometheus / others", _cpu(load["cpu_percent"])),
+        ("CPU: controller / devcluster / bench / Prometheus / others", _cpu(load["cpu_percent"])),
         ("controller CPU per measurement", f"{load['controller_cpu_ms_per_measurement']:.1f} ms"),
         ("reconciles per measurement", f"{load['reconciles_per_measurement']:.2f}"),
         ("reconcile wall time, mean", f"{load['reconcile_mean_ms']:.1f} ms"),
