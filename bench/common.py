@@ -71,6 +71,16 @@ def cpu_seconds(pid: int) -> float:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
+def end(process: subprocess.Popen[bytes] | None) -> None:
+    """Terminate a child that is still running; kill it if it does not stop in 10 s."""
+    if process is not None and process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
 class Devcluster:
     """`rollouts devcluster` in its own process, as an API server is: the benchmark's own
     threads (a proxy, a poller) then do not share its interpreter and stall its answers."""
@@ -101,12 +111,7 @@ class Devcluster:
                 time.sleep(0.05)
 
     def __exit__(self, *_: object) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
+        end(self.process)
 
     @property
     def pid(self) -> int:
@@ -146,12 +151,7 @@ class Controller:
             self.process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
+        end(self.process)
 
     @property
     def pid(self) -> int:

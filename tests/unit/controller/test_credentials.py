@@ -18,11 +18,16 @@ class LoaderHook:
         configuration.refresh_api_key_hook = self  # type: ignore[assignment]
 
 
-def test_many_requests_within_the_period_check_the_credentials_once():
+def _throttled(every: float) -> tuple[client.Configuration, LoaderHook]:
     configuration = client.Configuration()
     hook = LoaderHook()
     configuration.refresh_api_key_hook = hook  # type: ignore[assignment]
-    main.throttle_credential_refresh(configuration, every=3600)
+    main.throttle_credential_refresh(configuration, every=every)
+    return configuration, hook
+
+
+def test_many_requests_within_the_period_check_the_credentials_once():
+    configuration, hook = _throttled(every=3600)
 
     for _ in range(5):
         configuration.get_api_key_with_prefix("BearerToken")
@@ -31,10 +36,7 @@ def test_many_requests_within_the_period_check_the_credentials_once():
 
 
 def test_the_check_runs_again_once_the_period_has_passed_and_stays_throttled():
-    configuration = client.Configuration()
-    hook = LoaderHook()
-    configuration.refresh_api_key_hook = hook  # type: ignore[assignment]
-    main.throttle_credential_refresh(configuration, every=0)
+    configuration, hook = _throttled(every=0)
 
     for _ in range(3):
         configuration.get_api_key_with_prefix("BearerToken")
