@@ -155,8 +155,8 @@ def throttle_credential_refresh(
 
     The loader's hook runs before every request: it renews a token within five minutes of its
     expiry, and otherwise writes the same host, certificates and proxy back into the
-    configuration, whose host setter reads the proxy environment again. That was a third of
-    a status PATCH's CPU; renewing up to `every` seconds later is still minutes early.
+    configuration, whose host setter reads the proxy environment again (a quarter of a status
+    PATCH's time in a profile); renewing up to `every` seconds later is still minutes early.
     """
     if configuration.refresh_api_key_hook is not None:
         configuration.refresh_api_key_hook = _ThrottledRefresh(
