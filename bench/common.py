@@ -47,9 +47,15 @@ class Api:
         self.connection = http.client.HTTPConnection(parsed.hostname or "", parsed.port)
 
     def request(
-        self, method: str, path: str, body: JSON | None = None, content_type: str = ""
-    ) -> JSON:
-        """The decoded JSON answer; an error status raises."""
+        self,
+        method: str,
+        path: str,
+        body: JSON | None = None,
+        content_type: str = "",
+        *,
+        raw: bool = False,
+    ) -> Any:
+        """The decoded JSON answer (the bytes when `raw`); an error status raises."""
         payload = None if body is None else json.dumps(body, separators=(",", ":")).encode()
         headers = {"Content-Type": content_type or "application/json"}
         self.connection.request(method, path, payload, headers)
@@ -57,8 +63,7 @@ class Api:
         answer = response.read()
         if response.status >= 300:
             raise RuntimeError(f"{method} {path}: {response.status} {answer[:300]!r}")
-        decoded: JSON = json.loads(answer)
-        return decoded
+        return answer if raw else json.loads(answer)
 
     def close(self) -> None:
         self.connection.close()

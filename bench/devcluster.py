@@ -56,36 +56,6 @@ WATCH_P99_TARGET_MS = 10.0
 PATCH_LOOP_TARGET_S = 3.0  # for 1,000 PATCHes; scaled with --objects
 
 
-class Api:
-    """A plain keep-alive HTTP client, so that the figures are the server's, not a library's."""
-
-    def __init__(self, address: str) -> None:
-        parsed = urllib.parse.urlsplit(address)
-        self.connection = http.client.HTTPConnection(parsed.hostname or "", parsed.port)
-
-    def request(
-        self,
-        method: str,
-        path: str,
-        body: JSON | None = None,
-        content_type: str = "",
-        *,
-        raw: bool = False,
-    ) -> Any:
-        """The decoded JSON answer (the bytes when `raw`); an error status raises."""
-        payload = None if body is None else json.dumps(body, separators=(",", ":")).encode()
-        headers = {"Content-Type": content_type or "application/json"}
-        self.connection.request(method, path, payload, headers)
-        response = self.connection.getresponse()
-        answer = response.read()
-        if response.status >= 300:
-            raise RuntimeError(f"{method} {path}: {response.status} {answer[:300]!r}")
-        return answer if raw else json.loads(answer)
-
-    def close(self) -> None:
-        self.connection.close()
-
-
 class Watcher:
     """One watch stream read on its own thread, recording each event's receive time."""
 
@@ -204,7 +174,7 @@ def deployment(i: int) -> JSON:
     }
 
 
-def start_watch(api: Api, address: str, namespace: str, collection: str) -> Watcher:
+def start_watch(api: common.Api, address: str, namespace: str, collection: str) -> Watcher:
     """A watch on `collection`, in a new namespace, from now (no initial events)."""
     api.request("POST", "/api/v1/namespaces", {"metadata": {"name": namespace}})
     version = api.request("GET", collection)["metadata"]["resourceVersion"]
@@ -228,7 +198,7 @@ def stamped_patch(send: Callable[[str, JSON], object], stamps: list[str]) -> Cal
 
 
 def measure_configmaps(address: str, count: int) -> JSON:
-    api = Api(address)
+    api = common.Api(address)
     base = f"/api/v1/namespaces/{CONFIGMAPS_NS}/configmaps"
     watcher = start_watch(api, address, CONFIGMAPS_NS, base)
     clocks = ThreadClocks(
@@ -281,7 +251,7 @@ def measure_client_patches(
 
 
 def measure_deployments(address: str, count: int) -> JSON:
-    api = Api(address)
+    api = common.Api(address)
     watcher = start_watch(api, address, APPS_NS, f"/apis/apps/v1/namespaces/{APPS_NS}/replicasets")
     base = f"/apis/apps/v1/namespaces/{APPS_NS}/deployments"
     clocks = ThreadClocks({"server": server_thread()})
@@ -298,7 +268,7 @@ def measure_deployments(address: str, count: int) -> JSON:
 
 def measure_references(address: str, count: int) -> JSON:
     """The HTTP layer without the store, the PATCHes without a watcher, the store alone."""
-    api = Api(address)
+    api = common.Api(address)
     clocks = ThreadClocks({"server": server_thread(), "writer": threading.current_thread()})
     base = f"/api/v1/namespaces/{CONFIGMAPS_NS}/configmaps"  # no watch is open on it by now
 
