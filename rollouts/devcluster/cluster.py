@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 from aiohttp import web
 
-from rollouts.devcluster import server, simulation, store
+from rollouts.devcluster import heap, server, simulation, store
 
 DEFAULT_CRDS = pathlib.Path(__file__).resolve().parents[2] / "crds"
 
@@ -142,6 +142,8 @@ async def serve_forever(options: Options) -> None:
     """Serve until cancelled, printing where to find the cluster."""
     cluster = DevCluster(options)
     address = await cluster.start()
+    # process-wide, so only here: a DevCluster in a test's process leaves its collector alone
+    collector = asyncio.create_task(heap.reclaim_forever())
     print(f"devcluster serving the Kubernetes API at {address}", flush=True)
     if options.kubeconfig is not None:
         print(f"kubeconfig written to {options.kubeconfig}", flush=True)
@@ -149,4 +151,5 @@ async def serve_forever(options: Options) -> None:
     try:
         await asyncio.Event().wait()
     finally:
+        collector.cancel()
         await cluster.stop()
