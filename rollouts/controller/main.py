@@ -23,7 +23,7 @@ import kopf
 from kubernetes import client, config
 
 from rollouts import logs, ports
-from rollouts.adapters import cache, kube, listwatch, nginx, observe, prometheus
+from rollouts.adapters import cache, event_queue, kube, listwatch, nginx, observe, prometheus
 from rollouts.controller import leader, metrics, options, runtime
 
 LEASE_NAME = "rollouts-controller"
@@ -55,7 +55,7 @@ def build_runtime(api: client.ApiClient) -> tuple[runtime.Runtime, kube.KubeClus
         cluster=cluster,
         observer=observe.CachedObserver(caches, pods=cluster.list_pods),
         router=nginx.NginxRouter(api, caches.ingresses),
-        recorder=kube.EventRecorder(api),
+        recorder=event_queue.QueuedRecorder(kube.EventRecorder(api)),
         clock=kube.SystemClock(),
         metrics=prometheus.PrometheusMetrics(),
     )
@@ -190,6 +190,8 @@ def run(args: argparse.Namespace) -> int:
     api = _api_client(args.kubeconfig, threads)
     rt, cluster = build_runtime(api)
     rt.instance_id = args.instance_id
+    events = rt.io.recorder
+    assert isinstance(events, event_queue.QueuedRecorder)
     registry = kopf.OperatorRegistry()
     register(registry, rt)
     elector = leader.LeaseElector(
@@ -216,6 +218,7 @@ def run(args: argparse.Namespace) -> int:
         asyncio.get_running_loop().set_default_executor(
             concurrent.futures.ThreadPoolExecutor(threads, thread_name_prefix="rollouts")
         )
+        events.start()
         await asyncio.to_thread(cluster.prime, args.namespace)
         loop = asyncio.get_running_loop()
         runs = listwatch.ListWatch(
@@ -253,6 +256,7 @@ def run(args: argparse.Namespace) -> int:
             task.cancel()
         for watch in watches:
             watch.stop()
+        await asyncio.to_thread(events.stop)
 
     liveness = f"http://0.0.0.0:{args.health_port}/healthz" if args.health_port else None
     kopf.run(

@@ -179,3 +179,16 @@ class Rollouts:
         items = self.kubectl.json("-n", self.namespace, "get", "events")["items"]
         items.sort(key=lambda e: (e.get("lastTimestamp") or "", e["metadata"]["name"]))
         return [e["reason"] for e in items if e["involvedObject"]["name"] == name]
+
+    def wait_for_event(self, reason: str, *, count: int = 1, name: str = "demo") -> list[str]:
+        """The object's Event reasons, once `reason` is among them `count` times: the controller
+        writes Events apart from the status, so one may land a moment after the status shows."""
+
+        def seen() -> list[str] | None:
+            reasons = self.events(name)
+            return reasons if reasons.count(reason) >= count else None
+
+        found: list[str] = wait_for(
+            seen, timeout=10, every=0.1, message=f"{count} {reason} Event(s) on {name}"
+        )
+        return found

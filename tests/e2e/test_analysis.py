@@ -104,7 +104,7 @@ def test_a_failing_canary_is_aborted_and_traffic_goes_back_to_stable(
     assert "Step-based analysis phase failed" in aborted["message"]
     assert rollouts.canary_weight() == "0"
     assert rollouts.selector_hash("demo-canary") == stable
-    assert "AnalysisRunFailed" in rollouts.events()
+    rollouts.wait_for_event("AnalysisRunFailed")
 
 
 def _template_with(name: str, **metric: Any) -> dict[str, Any]:

@@ -47,7 +47,7 @@ def test_basic_canary_pauses_at_the_first_weight_then_walks_to_healthy(rollouts:
     assert sizes == {stable: (4, 4), paused["currentPodHash"]: (1, 1)}
     assert done["stableRS"] == paused["currentPodHash"]
     assert rollouts.replica_sets()[stable][0] == 0
-    assert "RolloutCompleted" in rollouts.events()
+    rollouts.wait_for_event("RolloutCompleted")
 
 
 def test_nginx_canary_weight_and_services_follow_the_steps(rollouts: Rollouts):
@@ -126,7 +126,7 @@ def test_going_back_to_the_stable_template_skips_the_steps(rollouts: Rollouts):
     back = rollouts.wait(phase="Healthy")
 
     assert back["stableRS"] == first["stableRS"] == back["currentPodHash"]
-    assert "SkipSteps" in rollouts.events()
+    rollouts.wait_for_event("SkipSteps")
 
 
 def test_a_new_image_mid_rollout_restarts_the_steps(rollouts: Rollouts):
@@ -190,7 +190,7 @@ def test_a_missing_reference_is_invalid_spec_and_recovers_once_created(
 
     assert field in invalid["message"]
     assert all(c["type"] != "InvalidSpec" for c in healthy["conditions"])
-    assert "InvalidSpec" in rollouts.events()
+    rollouts.wait_for_event("InvalidSpec")
 
 
 def test_a_malformed_rollout_does_not_stop_the_others(rollouts: Rollouts):
@@ -224,7 +224,7 @@ def test_restart_at_replaces_every_pod_a_few_at_a_time(rollouts: Rollouts):
         for p in rollouts.kubectl.json("-n", rollouts.namespace, "get", "pods")["items"]
     }
     assert not before & after
-    assert "RestartingPods" in rollouts.events()
+    rollouts.wait_for_event("RestartingPods")
 
 
 def _roles(rollouts: Rollouts) -> dict[str, list[str | None]]:

@@ -40,6 +40,9 @@ def test_controller_killed_during_a_timed_pause_resumes_without_redoing_anything
     rollouts.wait(phase="Healthy")
     rollouts.set_image(NEW_IMAGE)
     wait_for(lambda: rollouts.status().get("currentStepIndex") == 1, message="timed pause")
+    # the first controller's Events are written apart from its status: let them land first
+    rollouts.wait_for_event("RolloutStepCompleted")
+    rollouts.wait_for_event("NewReplicaSetCreated", count=2)
     sets_before = {
         rs["metadata"]["name"]: rs["metadata"]["uid"]
         for rs in rollouts.kubectl.json("get", "replicasets")["items"]
@@ -58,6 +61,7 @@ def test_controller_killed_during_a_timed_pause_resumes_without_redoing_anything
         for rs in rollouts.kubectl.json("get", "replicasets")["items"]
     }
     assert sets_after == sets_before
-    assert rollouts.events().count("RolloutStepCompleted") == 3
-    assert rollouts.events().count("NewReplicaSetCreated") == 2
+    events = rollouts.wait_for_event("RolloutStepCompleted", count=3)
+    assert events.count("RolloutStepCompleted") == 3
+    assert events.count("NewReplicaSetCreated") == 2
     assert "Traceback" not in second.output()
