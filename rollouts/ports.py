@@ -60,7 +60,7 @@ class Cluster(Protocol):
 
     def patch_analysis_run_status(
         self, namespace: str, name: str, status: Mapping[str, Any], *, resource_version: str
-    ) -> None: ...
+    ) -> Mapping[str, Any]: ...
 
     def switch_service(
         self, namespace: str, name: str, *, pod_hash: str, rollout_name: str, adopt: bool

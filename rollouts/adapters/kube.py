@@ -339,7 +339,7 @@ class KubeCluster:
 
     def patch_analysis_run_status(
         self, namespace: str, name: str, status: Mapping[str, Any], *, resource_version: str
-    ) -> None:
+    ) -> Mapping[str, Any]:
         body = {"metadata": {"resourceVersion": resource_version}, "status": status}
         patched = call(
             lambda: self.custom.patch_namespaced_custom_object_status(
@@ -354,6 +354,7 @@ class KubeCluster:
             )
         )
         self._seen(self.caches.analysis_runs, patched)
+        return patched or {}
 
     def switch_service(
         self, namespace: str, name: str, *, pod_hash: str, rollout_name: str, adopt: bool

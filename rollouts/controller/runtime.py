@@ -36,6 +36,9 @@ class Runtime:
     instance_id: str = ""
     # each run as the run queue last saw it, all but its status (see on_analysis_run)
     run_versions: dict[queue.Key, Any] = dataclasses.field(default_factory=dict)
+    parsed_runs: analysis_run.ParsedRuns = dataclasses.field(
+        default_factory=analysis_run.ParsedRuns
+    )
 
     def enqueue(self, namespace: str, name: str, delay: float = 0.0) -> None:
         self.work.add((namespace, name), delay)
@@ -54,7 +57,7 @@ class Runtime:
     def _reconcile_run(self, namespace: str, name: str) -> float | None:
         assert self.run_observer is not None
         return analysis_run.reconcile_analysis_run(
-            namespace, name, io=self.io, runs=self.run_observer
+            namespace, name, io=self.io, runs=self.run_observer, parsed=self.parsed_runs
         ).requeue_after
 
     async def _drain(
@@ -121,6 +124,7 @@ class Runtime:
         key = (meta["namespace"], meta["name"])
         if event_type == "DELETED":
             self.run_versions.pop(key, None)
+            self.parsed_runs.forget(*key)
             return
         seen = _all_but_status(body)
         if event_type == "MODIFIED" and self.run_versions.get(key) == seen:

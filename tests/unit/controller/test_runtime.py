@@ -8,7 +8,7 @@ from typing import Any, cast
 
 import pytest
 
-from rollouts import ports
+from rollouts import model, ports
 from rollouts.adapters import cache
 from rollouts.controller import runtime
 
@@ -86,3 +86,26 @@ def test_a_run_deleted_and_created_again_is_queued(rt: runtime.Runtime):
 
     assert len(rt.runs) == 1
     assert KEY in rt.run_versions
+
+
+def _parsed(version: int) -> model.AnalysisRun:
+    body = _run(version)
+    body["spec"]["metrics"][0]["provider"] = {"prometheus": {"query": "up"}}
+    return model.parse_analysis_run(body)
+
+
+def test_a_run_parsed_at_one_version_is_not_used_at_another(rt: runtime.Runtime):
+    parsed = _parsed(2)
+    rt.parsed_runs.keep(parsed, "2")
+
+    assert rt.parsed_runs.get(*KEY, "2") is parsed
+    assert rt.parsed_runs.get(*KEY, "3") is None  # changed by someone else: parsed again
+
+
+def test_a_deleted_run_is_no_longer_kept_parsed(rt: runtime.Runtime):
+    rt.on_analysis_run("ADDED", _run(1))
+    rt.parsed_runs.keep(_parsed(1), "1")
+
+    rt.on_analysis_run("DELETED", _run(1))
+
+    assert rt.parsed_runs.get(*KEY, "1") is None
