@@ -32,9 +32,9 @@ class ParsedRuns:
 
     A run's spec does not change and its status is what the last reconcile wrote, so the next
     reconcile parsing both again from the cache parsed what the reconciler already held:
-    0.1-0.3 ms of a 2.3-2.8 ms reconcile (one run, measured alone), every measurement. A run with secret args is not kept (its
-    secrets are read at each reconcile). The run worker takes one key at a time, and the
-    runtime forgets a key when its run is deleted.
+    0.1-0.3 ms of a 2.3-2.8 ms reconcile (one run, measured alone), every measurement. A run
+    with secret args is not kept (its secrets are read at each reconcile). The run worker
+    takes one key at a time, and the runtime forgets a key when its run is deleted.
     """
 
     def __init__(self) -> None:
