@@ -116,3 +116,32 @@ def test_events_recorded_before_start_are_written_once_it_starts(written: Writte
     recorder.stop()
 
     assert written.reasons == ["NewReplicaSetCreated"]
+
+
+def test_a_burst_goes_out_at_once_and_the_rest_at_the_rate():
+    bucket = event_queue.TokenBucket(rate=10, burst=3, now=100.0)
+
+    waits = [bucket.take(100.0) for _ in range(5)]
+
+    assert waits == [0.0, 0.0, 0.0, pytest.approx(0.1), pytest.approx(0.2)]
+
+
+def test_an_idle_writer_earns_back_its_burst_and_no_more():
+    bucket = event_queue.TokenBucket(rate=10, burst=2, now=0.0)
+    for _ in range(2):
+        bucket.take(0.0)
+
+    waits = [bucket.take(60.0) for _ in range(3)]
+
+    assert waits == [0.0, 0.0, pytest.approx(0.1)]
+
+
+def test_stopping_writes_what_waits_for_its_turn_at_once(written: Written):
+    recorder = event_queue.QueuedRecorder(written, rate=0.001, burst=1)  # one, then 1000 s apart
+    recorder.start()
+    for reason in ("RolloutStepCompleted", "RolloutPaused", "RolloutResumed"):
+        recorder.event(REF, actions.Event(reason, "m"))
+
+    recorder.stop(timeout=5)  # paced, the third would be written 2000 s from now
+
+    assert written.reasons == ["RolloutStepCompleted", "RolloutPaused", "RolloutResumed"]
