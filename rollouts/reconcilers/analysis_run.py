@@ -140,7 +140,7 @@ def reconcile_analysis_run(
     *,
     io: ports.Ports,
     runs: ports.RunObserver,
-    parsed: ParsedRuns | None = None,
+    parsed: ParsedRuns,
 ) -> Outcome:
     """Measure what is due for one AnalysisRun and record the result."""
     body = runs.get_analysis_run(namespace, name)
@@ -149,7 +149,7 @@ def reconcile_analysis_run(
     now = io.clock.now()
     meta = body["metadata"]
     version = str(meta.get("resourceVersion"))
-    run = parsed.get(namespace, name, version) if parsed is not None else None
+    run = parsed.get(namespace, name, version)
     failed: model.AnalysisRunStatus | None = None
     secrets: tuple[str, ...] = ()
     if run is not None:
@@ -178,7 +178,7 @@ def reconcile_analysis_run(
         )
         # kept only if the API stored exactly what was sent (a merge patch keeps fields the
         # document left out); its times to the microsecond, as the requeue counted them
-        if parsed is not None and run is not None and not secrets and stored.get("status") == doc:
+        if run is not None and not secrets and stored.get("status") == doc:
             parsed.keep(dataclasses.replace(run, status=after), _version(stored))
         ref = model.ObjectRef(namespace, name, str(meta.get("uid", "")), kind="AnalysisRun")
         for event in _events(before, after):
