@@ -92,7 +92,11 @@ class TrafficRouter(Protocol):
 
 
 class Recorder(Protocol):
-    """Posts Kubernetes Events about a Rollout."""
+    """Posts Kubernetes Events about a Rollout or an AnalysisRun.
+
+    Best effort and never raising: a failed Event is the recorder's to log, never a failed
+    reconcile (the controller's is `adapters.event_queue.QueuedRecorder`).
+    """
 
     def event(self, ref: model.ObjectRef, event: actions.Event) -> None: ...
 

@@ -24,7 +24,6 @@ from __future__ import annotations
 import queue
 import threading
 import time
-from collections.abc import Callable
 from typing import Final
 
 import structlog
@@ -65,15 +64,13 @@ class QueuedRecorder:
         capacity: int = CAPACITY,
         rate: float = RATE,
         burst: int = BURST,
-        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.inner = inner
         # None asks the thread to stop, once what was queued before it is written
         self._queue: queue.Queue[tuple[model.ObjectRef, actions.Event] | None] = queue.Queue(
             capacity
         )
-        self._bucket = TokenBucket(rate, burst, clock())
-        self._clock = clock
+        self._bucket = TokenBucket(rate, burst, time.monotonic())
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -108,7 +105,7 @@ class QueuedRecorder:
 
     def _write(self) -> None:
         while (item := self._queue.get()) is not None:
-            wait = self._bucket.take(self._clock())
+            wait = self._bucket.take(time.monotonic())
             if wait > 0:
                 self._stopping.wait(wait)
             ref, event = item

@@ -12,13 +12,10 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
-import structlog
-
 from rollouts import errors, model, ports
 from rollouts.core import actions, analysis, analysis_args
 from rollouts.model import analysis_rules
 
-log = structlog.get_logger(__name__)
 MEASURE_THREADS = 8  # metrics of one run are measured in parallel, as Argo does
 
 
@@ -182,18 +179,11 @@ def reconcile_analysis_run(
             parsed.keep(dataclasses.replace(run, status=after), _version(stored))
         ref = model.ObjectRef(namespace, name, str(meta.get("uid", "")), kind="AnalysisRun")
         for event in _events(before, after):
-            _post(io, ref, event)
+            io.recorder.event(ref, event)
     if requeue is not None:
         # the next measurement is due from when it was decided, not after the writes
         requeue = max(requeue - (io.clock.now() - decided).total_seconds(), 0.0)
     return Outcome(requeue_after=requeue)
-
-
-def _post(io: ports.Ports, ref: model.ObjectRef, event: actions.Event) -> None:
-    try:
-        io.recorder.event(ref, event)
-    except errors.ClusterError as exc:
-        log.warning("event not recorded", reason=event.reason, error=str(exc))
 
 
 def _version(body: Mapping[str, Any]) -> str:

@@ -53,14 +53,6 @@ def _record(
     return True
 
 
-def _post(io: ports.Ports, ref: model.ObjectRef, event: actions.Event) -> None:
-    """Events are best effort: a failed Event never fails the reconcile that made it."""
-    try:
-        io.recorder.event(ref, event)
-    except errors.ClusterError as exc:
-        log.warning("event not recorded", reason=event.reason, error=str(exc))
-
-
 def _invalid(io: ports.Ports, body: Mapping[str, Any], problem: errors.SpecError) -> Outcome:
     meta = body.get("metadata") or {}
     ref = model.ObjectRef(
@@ -78,7 +70,7 @@ def _invalid(io: ports.Ports, body: Mapping[str, Any], problem: errors.SpecError
         io, ref, resource_version=str(meta.get("resourceVersion", "")), current=current.raw, doc=doc
     ):
         log.info("rollout invalid", reason=c.INVALID_SPEC, message=message)
-        _post(io, ref, actions.Event(c.EVENT_INVALID_SPEC, message, "Warning"))
+        io.recorder.event(ref, actions.Event(c.EVENT_INVALID_SPEC, message, "Warning"))
     return Outcome(requeue_after=INVALID_SPEC_RECHECK)
 
 
@@ -103,5 +95,5 @@ def reconcile_rollout(namespace: str, name: str, *, io: ports.Ports) -> Outcome:
         doc=plan.status,
     )
     for event in events:
-        _post(io, rollout.ref, event)
+        io.recorder.event(rollout.ref, event)
     return Outcome(requeue_after=plan.requeue_after)
