@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import datetime
 import json
+import logging
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -19,6 +20,7 @@ from aiohttp import web
 
 from rollouts.devcluster import conversion, routes, selectors, store, tables
 
+log = logging.getLogger(__name__)
 JSON = dict[str, Any]
 BOOKMARK_EVERY = 30.0
 DEFAULT_TIMEOUT = 1800.0
@@ -141,9 +143,13 @@ async def serve(
         start = await stream.start()
         if start is not None:
             await stream.follow(start)
-        return stream.response
+    except ConnectionResetError:
+        # Clients end watches by hanging up (informers resync, kubectl -w is interrupted): a
+        # write to the closing connection is how the server learns it, not a failure.
+        log.debug("watch client went away", extra={"path": request.path})
     finally:
         unsubscribe()
+    return stream.response
 
 
 def _event_line(event_type: str, obj: JSON) -> bytes:
