@@ -171,7 +171,9 @@ def _settle_metric(
     if phase is not result.phase:
         last = result.last_measurement
         message = last.message if last is not None else result.message
-        result = dataclasses.replace(result, phase=phase, message=message)
+        # a metric that ended by a limit says which (`failed (4) > failureLimit (3)`), so
+        # `kubectl get analysisrun -o yaml` shows why without reading every measurement
+        result = dataclasses.replace(result, phase=phase, message=reason or message)
     if dry_run and phase.is_completed and reason:
         result = dataclasses.replace(result, message=f"Metric assessed {phase} due to {reason}")
     return dataclasses.replace(result, dry_run=dry_run)

@@ -143,6 +143,12 @@ def _run_message(name: str, phase: Phase, reason: str, error: str) -> str:
     return f'{message}: "Error Message: {error}"' if error else message
 
 
+def _last_message(result: model.MetricResult) -> str:
+    """What the last measurement said (a provider's error), quoted in the run's message."""
+    last = result.last_measurement
+    return last.message if last is not None else ""
+
+
 def compute_run_phase(
     spec: model.AnalysisRunSpec, results: Sequence[model.MetricResult], terminating: bool
 ) -> tuple[Phase, str]:
@@ -166,7 +172,9 @@ def compute_run_phase(
             worst = result.phase
             reason = _reason(metric, result)
             message = (
-                _run_message(metric.name, worst, reason, result.message) if reason else message
+                _run_message(metric.name, worst, reason, _last_message(result))
+                if reason
+                else message
             )
     if terminating:
         return worst or Phase.SUCCESSFUL, message

@@ -384,8 +384,9 @@ def test_a_metric_phase_follows_its_limits_with_argos_reasons(
 TWO = spec(metric("rate"), metric("latency"))
 
 
-def settled(name: str, phase: Phase, message: str = "", **fields: Any) -> model.MetricResult:
-    return result(name, taken(phase), phase=phase, message=message, **fields)
+def settled(name: str, phase: Phase, measured: str = "", **fields: Any) -> model.MetricResult:
+    """A completed metric whose last measurement said `measured`."""
+    return result(name, taken(phase, message=measured), phase=phase, **fields)
 
 
 @pytest.mark.parametrize(
@@ -679,7 +680,33 @@ def test_a_failed_metric_ends_the_run_in_the_same_reconcile() -> None:
         ("rate", Phase.FAILED),
         ("latency", Phase.SUCCESSFUL),
     ]
+    assert [r.message for r in current.metric_results] == ["failed (1) > failureLimit (0)", ""]
     assert current.run_summary == model.RunSummary(count=2, successful=1, failed=1)
+
+
+def test_a_metric_past_its_failure_limit_says_so_in_its_message() -> None:
+    run_spec = spec(metric(interval=30, failure_limit=3))
+    current = model.AnalysisRunStatus()
+    for now in (0, 40, 80, 120):
+        measured = {"rate": model.Measurement(Phase.FAILED, message="")}
+        current = analysis.apply_measurements(run_spec, current, measured, at(now))
+    rate = current.result("rate")
+    assert rate is not None
+    assert (rate.phase, rate.message) == (Phase.FAILED, "failed (4) > failureLimit (3)")
+
+
+def test_an_inconclusive_metric_says_which_limit_it_passed() -> None:
+    run_spec = spec(metric(interval=30, inconclusive_limit=1))
+    current = model.AnalysisRunStatus()
+    for now in (0, 40):
+        measured = {"rate": model.Measurement(Phase.INCONCLUSIVE)}
+        current = analysis.apply_measurements(run_spec, current, measured, at(now))
+    rate = current.result("rate")
+    assert rate is not None
+    assert (rate.phase, rate.message) == (
+        Phase.INCONCLUSIVE,
+        "inconclusive (2) > inconclusiveLimit (1)",
+    )
 
 
 def test_terminating_a_run_settles_it_successful() -> None:
@@ -717,6 +744,9 @@ def test_consecutive_errors_end_the_run_in_error_with_the_last_message() -> None
         'Metric "rate" assessed Error due to consecutiveErrors (2) > consecutiveErrorLimit (1): '
         '"Error Message: connection refused"'
     )
+    (rate,) = current.metric_results
+    assert rate.message == "consecutiveErrors (2) > consecutiveErrorLimit (1)"
+    assert rate.measurements[-1].message == "connection refused"
 
 
 def test_a_completed_run_is_left_alone() -> None:
