@@ -19,6 +19,10 @@ class Cluster(Protocol):
         """Create it; False when it already existed (made by an earlier pass)."""
         ...
 
+    def set_replica_set_revision(
+        self, namespace: str, name: str, *, revision: int, history: str
+    ) -> None: ...
+
     def scale_replica_set(
         self, namespace: str, name: str, *, replicas: int, desired_replicas: int
     ) -> None: ...
@@ -69,6 +73,10 @@ class Cluster(Protocol):
     def patch_rollout_status(
         self, namespace: str, name: str, status: Mapping[str, Any], *, resource_version: str
     ) -> Mapping[str, Any]: ...
+
+    def set_rollout_revision(self, namespace: str, name: str, revision: str) -> None:
+        """The Rollout's `rollout.argoproj.io/revision` annotation (metadata, not status)."""
+        ...
 
 
 class Observer(Protocol):

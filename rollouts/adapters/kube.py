@@ -171,6 +171,12 @@ class KubeCluster:
         )
         self._seen(self.caches.replica_sets, patched)
 
+    def set_replica_set_revision(
+        self, namespace: str, name: str, *, revision: int, history: str
+    ) -> None:
+        annotations = {obs.REVISION: str(revision), obs.REVISION_HISTORY: history or None}
+        self._patch_replica_set(namespace, name, {"metadata": {"annotations": annotations}})
+
     def scale_replica_set(
         self, namespace: str, name: str, *, replicas: int, desired_replicas: int
     ) -> None:
@@ -387,6 +393,22 @@ class KubeCluster:
         )
         self._seen(self.caches.rollouts, patched)
         return patched or {}
+
+    def set_rollout_revision(self, namespace: str, name: str, revision: str) -> None:
+        patch = {"metadata": {"annotations": {obs.REVISION: revision}}}
+        patched = call(
+            lambda: self.custom.patch_namespaced_custom_object(
+                refs.GROUP,
+                refs.VERSION,
+                namespace,
+                "rollouts",
+                name,
+                patch,
+                _content_type=MERGE,
+                _preload_content=False,
+            )
+        )
+        self._seen(self.caches.rollouts, patched)
 
 
 class EventRecorder:

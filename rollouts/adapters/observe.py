@@ -59,6 +59,7 @@ def to_replica_set_state(body: Mapping[str, Any]) -> obs.ReplicaSetState:
         ready=int(status.get("readyReplicas", 0)),
         available=int(status.get("availableReplicas", 0)),
         revision=int(revision) if revision.isdigit() else 0,
+        revision_history=str(annotations.get(obs.REVISION_HISTORY, "")),
         created=str(meta.get("creationTimestamp", "")),
         scale_down_deadline=_deadline(annotations.get(obs.SCALE_DOWN_DEADLINE)),
         template=template,

@@ -58,6 +58,15 @@ class SetPodMetadata:
 
 
 @dataclasses.dataclass(frozen=True)
+class SetReplicaSetRevision:
+    """Raise a ReplicaSet that became current again to the newest revision."""
+
+    name: str
+    revision: int
+    history: str  # the revision-history annotation: the numbers it had, oldest first
+
+
+@dataclasses.dataclass(frozen=True)
 class SetScaleDownDeadline:
     name: str
     deadline: datetime.datetime | None  # None removes the annotation
@@ -104,6 +113,7 @@ class SetCanaryWeight:
 
 Action = (
     CreateReplicaSet
+    | SetReplicaSetRevision
     | ScaleReplicaSet
     | SetScaleDownDeadline
     | SetPodMetadata
@@ -119,9 +129,11 @@ Action = (
 
 @dataclasses.dataclass(frozen=True)
 class Plan:
-    """The decision for one reconcile: act in order, then record `status` if it changed."""
+    """The decision for one reconcile: act in order, then record `status` if it changed, then
+    the Rollout's `revision` annotation when it is not the current revision yet."""
 
     actions: tuple[Action, ...] = ()
     status: Mapping[str, Any] = dataclasses.field(default_factory=dict)
     events: tuple[Event, ...] = ()
     requeue_after: float | None = None
+    revision: str | None = None

@@ -22,6 +22,7 @@ from rollouts.core.observed import (
     EPHEMERAL_METADATA,
     HASH_LABEL,
     REVISION,
+    REVISION_HISTORY,
     Observed,
     ReplicaSetState,
 )
@@ -105,10 +106,6 @@ class CanaryPass:
         )
 
 
-def new_revision(observed: Observed) -> int:
-    return 1 + max((rs.revision for rs in observed.replica_sets), default=0)
-
-
 def build_replica_set(
     rollout: model.Rollout,
     *,
@@ -131,7 +128,7 @@ def build_replica_set(
     skipped = {
         "kubectl.kubernetes.io/last-applied-configuration",
         REVISION,
-        "rollout.argoproj.io/revision-history",
+        REVISION_HISTORY,
         DESIRED_REPLICAS,
         EPHEMERAL_METADATA,
     }
@@ -499,14 +496,25 @@ def traffic_weight(state: CanaryPass) -> int:
     return weight if stable_available >= needed else current
 
 
-def plan_traffic(state: CanaryPass) -> None:
-    if not state.routed:
-        return
+def _ingress_waits(state: CanaryPass) -> bool:
+    """The canary ingress is first written once the stable set serves."""
     stable_rs = state.stable_rs
-    if state.observed.canary_weight is None and (
+    return state.observed.canary_weight is None and (
         stable_rs is None or stable_rs.available < min(stable_rs.spec_replicas, 1)
-    ):
-        return  # the canary ingress is first written once the stable set serves
+    )
+
+
+def _traffic_moved_first(state: CanaryPass) -> bool:
+    """At the end of the steps the router carries all traffic to the new pods before the stable
+    Service is switched to them (Argo §2.15), so no request meets a half-moved pair."""
+    if not state.routed or state.replicas == 0 or _ingress_waits(state):
+        return True
+    return state.observed.canary_weight == state.max_weight
+
+
+def plan_traffic(state: CanaryPass) -> None:
+    if not state.routed or _ingress_waits(state):
+        return
     weight = traffic_weight(state)
     if weight != state.observed.canary_weight:
         state.actions.append(actions.SetCanaryWeight(weight, state.observed.canary_weight))
@@ -608,6 +616,8 @@ def plan_promotion(state: CanaryPass) -> None:
         reason = "Full promotion requested"
     elif p.index is None or p.index >= total:
         reason = f"Completed all {total} canary steps"
+        if not _traffic_moved_first(state):
+            return
     else:
         return
     p.stable_hash = p.pod_hash

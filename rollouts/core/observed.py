@@ -11,6 +11,7 @@ from rollouts import model
 
 HASH_LABEL = "rollouts-pod-template-hash"
 REVISION = "rollout.argoproj.io/revision"
+REVISION_HISTORY = "rollout.argoproj.io/revision-history"
 DESIRED_REPLICAS = "rollout.argoproj.io/desired-replicas"
 SCALE_DOWN_DEADLINE = "scale-down-deadline"
 EPHEMERAL_METADATA = "rollout.argoproj.io/ephemeral-metadata"
@@ -28,6 +29,7 @@ class ReplicaSetState:
     ready: int = 0
     available: int = 0
     revision: int = 0
+    revision_history: str = ""  # the revisions it had before it became current again
     created: str = ""
     scale_down_deadline: datetime.datetime | None = None
     template: Mapping[str, Any] = dataclasses.field(default_factory=dict)

@@ -17,6 +17,7 @@ from rollouts.core import (
     hashing,
     progress,
     restart,
+    revisions,
     rollout_analysis,
     status,
 )
@@ -47,6 +48,7 @@ def plan_rollout(
         rollout.spec.template, rollout.status.collision_count
     )
     step_hash = hashing.compute_step_hash(strategy.raw_steps)
+    observed, raised = revisions.plan_raise(observed, pod_hash)
     state = canary.CanaryPass(
         rollout=rollout,
         strategy=strategy,
@@ -56,6 +58,8 @@ def plan_rollout(
             rollout, pod_hash=pod_hash, step_hash=step_hash, now=now
         ),
     )
+    if raised is not None:
+        state.actions.append(raised)
     _recall_runs(state)
     _announce_intents(state)
     if state.new_rs is None:
@@ -109,7 +113,7 @@ def _announce_intents(state: canary.CanaryPass) -> None:
 
 def _create_new_replica_set(state: canary.CanaryPass) -> None:
     p = state.progress
-    revision = canary.new_revision(state.observed)
+    revision = revisions.next_revision(state.observed)
     # a Rollout created paused never scales up from 0 (Argo §2.6)
     size = state.replicas if p.promoted and not state.rollout.spec.paused else 0
     ephemeral = canary.role_metadata(state, p.pod_hash)
@@ -207,6 +211,7 @@ def _finish(state: canary.CanaryPass) -> actions.Plan:
         status=doc,
         events=tuple(p.events),
         requeue_after=min(state.requeue) if state.requeue else None,
+        revision=revisions.rollout_revision(rollout, state.new_rs),
     )
 
 

@@ -5,7 +5,7 @@ Rules:
   when that run is Successful;
 - a background run starts once the step index reaches `startingStep`, while an update is in
   progress;
-- a Failed or Error run aborts the update ("Step-based analysis phase failed: ..."); an
+- a Failed or Error run aborts the update ("Step-based analysis phase error/failed: ..."); an
   Inconclusive run pauses it (InconclusiveAnalysisRun) until a user resumes, after which the
   step is measured again by a new run;
 - runs that are no longer current (promoted, aborted, another revision) are terminated, and
@@ -56,6 +56,21 @@ def read_record(status: model.RolloutStatus, key: str) -> RunRecord | None:
     if not isinstance(raw, dict) or not raw.get("name"):
         return None
     return RunRecord(str(raw["name"]), str(raw.get("status", "")), str(raw.get("message", "")))
+
+
+# Argo's literal abort messages (§2.7): users and Argo CD's UI match on these strings
+_ABORT_PREFIX = {
+    analysis_args.RunType.STEP: "Step-based",
+    analysis_args.RunType.BACKGROUND: "Background",
+    analysis_args.RunType.PRE_PROMOTION: "Blue/green pre-promotion",
+    analysis_args.RunType.POST_PROMOTION: "Blue/green post-promotion",
+}
+
+
+def abort_reason(what: str, run_message: str) -> str:
+    """`Step-based analysis phase error/failed: <run message>`, one wording for both phases."""
+    reason = f"{what} analysis phase error/failed"
+    return f"{reason}: {run_message}" if run_message else reason
 
 
 def _kind_label(run_type: analysis_args.RunType) -> str:
@@ -121,9 +136,7 @@ def _follow(
     updated = RunRecord(run.name, str(run.phase), run.message)
     _announce(state, record, updated, run_type)
     if run.phase in _BAD:
-        what = "Step-based" if run_type is analysis_args.RunType.STEP else "Background"
-        reason = f"{what} analysis phase {str(run.phase).lower()}: {run.message}".rstrip(": ")
-        state.start_abort(reason)
+        state.start_abort(abort_reason(_ABORT_PREFIX[run_type], run.message))
     elif run.phase is Phase.INCONCLUSIVE:
         return _inconclusive(state, updated)
     return updated

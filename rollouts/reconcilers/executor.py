@@ -23,6 +23,13 @@ def _create_replica_set(a: actions.CreateReplicaSet, ro: model.Rollout, io: port
     return list(a.events) if created else []
 
 
+def _revision(a: actions.SetReplicaSetRevision, ro: model.Rollout, io: ports.Ports) -> Events:
+    io.cluster.set_replica_set_revision(
+        ro.namespace, a.name, revision=a.revision, history=a.history
+    )
+    return []
+
+
 def _scale(a: actions.ScaleReplicaSet, ro: model.Rollout, io: ports.Ports) -> Events:
     io.cluster.scale_replica_set(
         ro.namespace, a.name, replicas=a.replicas, desired_replicas=a.desired_replicas
@@ -97,6 +104,7 @@ def _delete_run(a: actions.DeleteAnalysisRun, ro: model.Rollout, io: ports.Ports
 
 _RUNNERS: dict[type[Any], Callable[[Any, model.Rollout, ports.Ports], Events]] = {
     actions.CreateReplicaSet: _create_replica_set,
+    actions.SetReplicaSetRevision: _revision,
     actions.ScaleReplicaSet: _scale,
     actions.SetScaleDownDeadline: _deadline,
     actions.SetPodMetadata: _pod_metadata,
@@ -124,6 +132,6 @@ def _fields(action: actions.Action) -> dict[str, object]:
         return {"name": action.body["metadata"]["name"]}
     return {
         k: getattr(action, k)
-        for k in ("name", "replicas", "weight", "pod_hash")
+        for k in ("name", "replicas", "weight", "pod_hash", "revision")
         if hasattr(action, k)
     }

@@ -29,10 +29,20 @@ class Outcome:
 
 
 def _unchanged(current: Mapping[str, Any], desired: Mapping[str, Any]) -> bool:
-    """Would a merge patch of `desired` onto `current` change nothing?"""
+    """Would a JSON merge patch of `desired` onto `current` change nothing?
+
+    Objects merge key by key (RFC 7386), so a nested object is compared member by member: the
+    status sends `canary: {currentStepAnalysisRunStatus: None}` that the server stored as
+    `canary: {}`, and that must not cost a write on every reconcile.
+    """
     for key, value in desired.items():
         if value is None:
             if key in current:
+                return False
+        elif isinstance(value, Mapping):
+            held = current.get(key)
+            held = {} if held is None else held  # an absent object and an empty one mean alike
+            if not isinstance(held, Mapping) or not _unchanged(held, value):
                 return False
         elif current.get(key) != value:
             return False
@@ -94,6 +104,11 @@ def reconcile_rollout(namespace: str, name: str, *, io: ports.Ports) -> Outcome:
         current=rollout.status.raw,
         doc=plan.status,
     )
+    if plan.revision is not None:
+        # after the status: that write is conditional on the resourceVersion this one bumps
+        io.cluster.set_rollout_revision(rollout.namespace, rollout.name, plan.revision)
+        updated = f"Rollout updated to revision {plan.revision}"
+        events.insert(0, actions.Event(c.EVENT_ROLLOUT_UPDATED, updated))
     for event in events:
         io.recorder.event(rollout.ref, event)
     return Outcome(requeue_after=plan.requeue_after)

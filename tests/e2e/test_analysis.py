@@ -101,7 +101,7 @@ def test_a_failing_canary_is_aborted_and_traffic_goes_back_to_stable(
     rollouts.set_image(NEW_IMAGE)
     aborted = rollouts.wait(phase="Degraded", message="RolloutAborted", timeout=30)
 
-    assert "Step-based analysis phase failed" in aborted["message"]
+    assert "Step-based analysis phase error/failed: " in aborted["message"]
     assert rollouts.canary_weight() == "0"
     assert rollouts.selector_hash("demo-canary") == stable
     rollouts.wait_for_event("AnalysisRunFailed")
@@ -149,7 +149,7 @@ def test_an_unreachable_prometheus_errors_the_run_and_aborts(rollouts: Rollouts)
     rollouts.set_image(NEW_IMAGE)
     aborted = rollouts.wait(phase="Degraded", message="RolloutAborted", timeout=30)
 
-    assert "Step-based analysis phase error" in aborted["message"]
+    assert "Step-based analysis phase error/failed: " in aborted["message"]
     run = rollouts.kubectl.json("-n", rollouts.namespace, "get", "analysisruns")["items"][0]
     assert (
         "cannot reach prometheus" in run["status"]["metricResults"][0]["measurements"][0]["message"]
@@ -195,7 +195,7 @@ def test_background_analysis_runs_beside_the_steps_and_aborts_on_failure(
     rollouts.set_image(NEW_IMAGE)
     aborted = rollouts.wait(phase="Degraded", message="RolloutAborted", timeout=30)
 
-    assert "Background analysis phase failed" in aborted["message"]
+    assert "Background analysis phase error/failed: " in aborted["message"]
     labels = rollouts.kubectl.json("-n", rollouts.namespace, "get", "analysisruns")["items"][0][
         "metadata"
     ]["labels"]

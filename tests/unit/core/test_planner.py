@@ -12,7 +12,13 @@ import pytest
 
 from rollouts import errors, model
 from rollouts.core import actions, planner, status
-from rollouts.core.observed import EPHEMERAL_METADATA, HASH_LABEL, Observed, ReplicaSetState
+from rollouts.core.observed import (
+    EPHEMERAL_METADATA,
+    HASH_LABEL,
+    Observed,
+    ReplicaSetState,
+    RunState,
+)
 from rollouts.model import conditions as c
 from tests.unit.core import builders as b
 
@@ -538,6 +544,57 @@ def test_a_promotion_walks_through_to_healthy_with_the_old_set_delayed() -> None
     assert _phase(plan) == ("Healthy", "")
 
 
+def test_the_end_of_a_routed_canary_sends_all_traffic_before_the_stable_service_moves() -> None:
+    ro, world = _at(3, routed=True, status=PAUSED_AT_T0), _nginx(3, weight=50)
+    moves: list[str] = []
+    for _ in range(20):
+        plan = _plan(ro, world, b.later(11))
+        for a in plan.actions:
+            if isinstance(a, actions.SetCanaryWeight):
+                moves.append(f"weight {a.weight}")
+            if isinstance(a, actions.SwitchService) and a.name == b.STABLE_SERVICE:
+                moves.append("stable service")
+        ro, world = b.apply(plan, ro, world)
+    assert moves == ["weight 100", "stable service", "weight 0"]
+    assert ro.status.stable_rs == H2
+
+
+def test_the_promotion_waits_for_the_router_to_carry_all_traffic() -> None:
+    ro = _at(4, routed=True)
+    plan = _plan(ro, _nginx(5, weight=50))
+    assert _weights(plan) == [100]
+    assert (plan.status["stableRS"], _switches(plan)) == (H1, {})
+    plan = _plan(ro, _nginx(5, weight=100))
+    assert (plan.status["stableRS"], _switches(plan)) == (H2, {b.STABLE_SERVICE: H2})
+    assert _weights(plan) == [0]
+
+
+def test_an_update_sets_the_rollouts_revision_annotation() -> None:
+    plan = _plan(_update(), b.observed(b.rs("v1", 5)))
+    assert plan.revision == "2"
+    ro = dataclasses.replace(_at(0), annotations={"rollout.argoproj.io/revision": "2"})
+    assert _plan(ro, b.observed(b.rs("v1", 4), b.rs("v2", 1, revision=2))).revision is None
+
+
+def test_a_set_that_becomes_current_again_is_raised_to_the_newest_revision() -> None:
+    # v1 stable at revision 1, v2 aborted at revision 2: the template goes back to v1
+    status = {"stableRS": H1, "currentPodHash": H2, "currentStepHash": b.step_hash(STEPS)}
+    ro = b.rollout("v1", steps=STEPS, status={**status, "currentStepIndex": 0})
+    ro = dataclasses.replace(ro, annotations={"rollout.argoproj.io/revision": "2"})
+    world = b.observed(b.rs("v1", 5), b.rs("v2", 1, revision=2))
+    plan = _plan(ro, world)
+    assert plan.actions[0] == actions.SetReplicaSetRevision(STABLE, 3, "1")
+    assert plan.revision == "3"
+    assert ("SkipSteps", "Rollback to stable ReplicaSets") in _events(plan)
+
+
+def test_a_raised_set_keeps_every_revision_it_had() -> None:
+    ro = b.rollout("v1", stable="v1", index=len(STEPS), steps=STEPS)
+    old = dataclasses.replace(b.rs("v1", 5, revision=3), revision_history="1")
+    plan = _plan(ro, b.observed(old, b.rs("v2", 0, revision=4)))
+    assert plan.actions[0] == actions.SetReplicaSetRevision(STABLE, 5, "1,3")
+
+
 def test_an_intermediate_set_a_service_still_selects_is_kept() -> None:
     # v2 was the canary; the user applied v3, whose pods are not up yet
     ro = b.rollout("v3", stable="v1", index=0, steps=STEPS, routed=True)
@@ -779,6 +836,48 @@ def test_background_analysis_starts_at_its_step_even_when_that_step_pauses() -> 
     assert plan.status["pauseConditions"][0]["reason"] == c.PAUSE_CANARY_STEP
     (create,) = [a for a in plan.actions if isinstance(a, actions.CreateAnalysisRun)]
     assert create.body["metadata"]["labels"]["rollout-type"] == "Background"
+
+
+@pytest.mark.parametrize(
+    ("run_phase", "run_message", "expected"),
+    [
+        pytest.param(
+            model.AnalysisPhase.FAILED,
+            'Metric "m" assessed Failed due to failed (1) > failureLimit (0)',
+            'Step-based analysis phase error/failed: Metric "m" assessed Failed due to '
+            "failed (1) > failureLimit (0)",
+            id="failed",
+        ),
+        pytest.param(
+            model.AnalysisPhase.ERROR,
+            "",
+            "Step-based analysis phase error/failed",
+            id="error-without-a-message",
+        ),
+    ],
+)
+def test_a_failed_step_run_aborts_with_argos_literal_message(
+    run_phase: model.AnalysisPhase, run_message: str, expected: str
+) -> None:
+    steps = [{"analysis": {"templates": [{"templateName": "t"}]}}]
+    run = f"{b.NAME}-{H2}-2-0"
+    ro = b.rollout(
+        "v2",
+        stable="v1",
+        index=0,
+        steps=steps,
+        status={"canary": {"currentStepAnalysisRunStatus": {"name": run, "status": "Running"}}},
+    )
+    world = dataclasses.replace(
+        b.observed(b.rs("v1", 5), b.rs("v2", 1, revision=2)),
+        analysis_runs=(RunState(run, run_phase, run_message, pod_hash=H2),),
+    )
+    plan = _plan(ro, world)
+    assert _phase(plan) == (
+        "Degraded",
+        f"RolloutAborted: Rollout aborted update to revision 2: {expected}",
+    )
+    assert ("RolloutAborted", f"Rollout aborted update to revision 2: {expected}") in _events(plan)
 
 
 # ------------------------------------------------------------------- ephemeral metadata
