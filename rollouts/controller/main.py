@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import concurrent.futures
+import contextlib
 import gc
 import logging
 import math
@@ -20,11 +21,14 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import kopf
+import structlog
 from kubernetes import client, config
 
 from rollouts import logs, ports
 from rollouts.adapters import cache, event_queue, kube, listwatch, nginx, observe, prometheus
-from rollouts.controller import leader, metrics, options, runtime
+from rollouts.controller import health, leader, metrics, options, runtime
+
+log = structlog.get_logger(__name__)
 
 LEASE_NAME = "rollouts-controller"
 CREDENTIAL_CHECK_EVERY = 10.0  # seconds; the loader renews tokens 5 minutes before expiry
@@ -194,14 +198,14 @@ def run(args: argparse.Namespace) -> int:
     assert isinstance(events, event_queue.QueuedRecorder)
     registry = kopf.OperatorRegistry()
     register(registry, rt)
-    elector = leader.LeaseElector(
-        api,
-        namespace=args.lease_namespace,
-        name=LEASE_NAME,
-        duration=args.leader_election_lease_duration,
-    )
+    readiness = health.Readiness()
+    # ready once the caches are primed and the workers started (see _start)
+    readiness.set(health.STARTING, "priming caches")
+    elector = _elector(api, args, readiness)
     tasks: list[asyncio.Task[Any]] = []
     watches: list[listwatch.ListWatch] = []
+    servers = contextlib.AsyncExitStack()
+    serve_probes(registry, readiness, args.health_port, servers)
 
     @kopf.on.login(registry=registry)
     def _login(**_: Any) -> kopf.ConnectionInfo:
@@ -238,17 +242,10 @@ def run(args: argparse.Namespace) -> int:
         for body in rt.caches.rollouts.all():
             if rt.ours(body):
                 rt.enqueue(body["metadata"]["namespace"], body["metadata"]["name"])
-        if args.leader_elect:
-            tasks.append(asyncio.create_task(elector.run()))
-        else:
-            elector.leading.set()
-        tasks.extend(asyncio.create_task(rt.worker(elector.leading)) for _ in range(args.workers))
-        tasks.extend(
-            asyncio.create_task(rt.run_worker(elector.leading))
-            for _ in range(args.analysis_workers)
-        )
+        tasks.extend(_start_workers(args, rt, elector))
         if args.metrics_port:
             await metrics.serve(rt.stats, args.metrics_port)
+        readiness.set(health.STARTING, None)
 
     @kopf.on.cleanup(registry=registry)
     async def _stop(**_: Any) -> None:
@@ -257,16 +254,66 @@ def run(args: argparse.Namespace) -> int:
         for watch in watches:
             watch.stop()
         await asyncio.to_thread(events.stop)
+        await servers.aclose()
 
-    liveness = f"http://0.0.0.0:{args.health_port}/healthz" if args.health_port else None
     kopf.run(
         registry=registry,
         standalone=True,
         clusterwide=args.namespace is None,
         namespaces=[args.namespace] if args.namespace else (),
-        liveness_endpoint=liveness,
     )
     return 0
+
+
+def serve_probes(
+    registry: kopf.OperatorRegistry,
+    readiness: health.Readiness,
+    port: int,
+    servers: contextlib.AsyncExitStack,
+) -> None:
+    """Serve /healthz and /readyz on `port` (0: not at all) from kopf's startup on.
+
+    A startup handler of their own: kopf retries a failed startup handler alone, so a retry of
+    the main one (an API server not answering yet) does not bind the port a second time, and
+    the probes answer while the caches fill.
+    """
+    if not port:
+        return
+
+    @kopf.on.startup(registry=registry)
+    async def _probes(**_: Any) -> None:
+        servers.push_async_callback((await health.serve(readiness, port)).cleanup)
+
+
+def _start_workers(
+    args: argparse.Namespace, rt: runtime.Runtime, elector: leader.LeaseElector
+) -> list[asyncio.Task[Any]]:
+    """The elector (or leadership at once, without election) and both queues' workers."""
+    tasks: list[asyncio.Task[Any]] = []
+    if args.leader_elect:
+        tasks.append(asyncio.create_task(elector.run()))
+    else:
+        elector.leading.set()
+    tasks.extend(asyncio.create_task(rt.worker(elector.leading)) for _ in range(args.workers))
+    tasks.extend(
+        asyncio.create_task(rt.run_worker(elector.leading)) for _ in range(args.analysis_workers)
+    )
+    return tasks
+
+
+def _elector(
+    api: client.ApiClient, args: argparse.Namespace, readiness: health.Readiness
+) -> leader.LeaseElector:
+    namespace, source = leader.observe_namespace(args.lease_namespace)
+    if args.leader_elect:
+        log.info("leader election lease", namespace=namespace, source=source, lease=LEASE_NAME)
+    return leader.LeaseElector(
+        api,
+        namespace=namespace,
+        name=LEASE_NAME,
+        duration=args.leader_election_lease_duration,
+        readiness=readiness,
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -34,7 +34,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=int,
         default=8080,
         metavar="P",
-        help="serve /healthz on this port (0: off; default 8080)",
+        help="serve /healthz and /readyz on this port (0: off; default 8080)",
     )
     parser.add_argument(
         "--analysis-workers",
@@ -65,7 +65,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--lease-namespace",
-        default="default",
+        default=None,
         metavar="NS",
-        help="namespace of the leader-election Lease (default: default)",
+        help="namespace of the leader-election Lease (default: $POD_NAMESPACE, then the "
+        "namespace of the pod's ServiceAccount, then argo-rollouts, as Argo Rollouts)",
     )

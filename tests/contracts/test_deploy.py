@@ -29,7 +29,7 @@ import yaml
 from kubernetes import client
 
 from rollouts.adapters import kube, listwatch, nginx
-from rollouts.controller import leader, main, options
+from rollouts.controller import leader, lease_rules, main, options
 from tests.conftest import KUBECTL, Kubectl, wait_for
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -116,7 +116,7 @@ KOPF_RULES: frozenset[Rule] = frozenset(
     }
 )
 
-# Granted by the namespaced Role, in --lease-namespace only.
+# Granted by the namespaced Role, in the Lease's namespace only.
 LEASE_RULES: frozenset[Rule] = frozenset(
     rule for rule in CODE_RULES if rule[:2] == ("coordination.k8s.io", "leases")
 )
@@ -211,6 +211,25 @@ def _controller_args(rendered: list[JSON]) -> argparse.Namespace:
     parser = argparse.ArgumentParser()
     options.add_arguments(parser)
     return parser.parse_args(flags)
+
+
+def _lease_namespace(rendered: list[JSON]) -> str:
+    """The namespace the deployed controller puts its Lease in, by the controller's own rule.
+
+    POD_NAMESPACE counts only as the downward API's metadata.namespace, the Deployment's
+    namespace; no ServiceAccount file is read here (the pod's would name the same).
+    """
+    env = {var["name"]: var for var in _container(rendered).get("env", ())}
+    pod_namespace = None
+    if "POD_NAMESPACE" in env:
+        assert env["POD_NAMESPACE"]["valueFrom"] == {
+            "fieldRef": {"fieldPath": "metadata.namespace"}
+        }
+        pod_namespace = _one(rendered, "Deployment")["metadata"]["namespace"]
+    namespace, _ = lease_rules.choose_namespace(
+        _controller_args(rendered).lease_namespace, pod_namespace, None
+    )
+    return namespace
 
 
 # -------------------------------------------- reading the client calls out of the source
@@ -439,7 +458,7 @@ def test_the_role_grants_the_lease_rules_only_in_the_lease_namespace(rendered: l
     role = _one(rendered, "Role")
 
     assert _expand(_granted(role)) == _expand(LEASE_RULES)
-    assert role["metadata"]["namespace"] == _controller_args(rendered).lease_namespace
+    assert role["metadata"]["namespace"] == _lease_namespace(rendered)
     # get and patch only the controller's own Lease; create cannot be limited by name
     for rule in role["rules"]:
         if set(rule["verbs"]) & {"get", "patch", "update", "delete"}:
@@ -493,6 +512,25 @@ def test_the_controller_container_serves_metrics_and_healthz_on_the_ports_its_fl
     )
     pod_labels = _one(rendered, "Deployment")["spec"]["template"]["metadata"]["labels"]
     assert service["spec"]["selector"].items() <= pod_labels.items()
+
+
+def test_the_lease_namespace_is_the_pods_own_through_the_downward_api(rendered: list[JSON]):
+    """No --lease-namespace: installed into another namespace, the Lease and its Role follow."""
+    env = {var["name"]: var for var in _container(rendered).get("env", ())}
+
+    assert _controller_args(rendered).lease_namespace is None
+    assert env["POD_NAMESPACE"]["valueFrom"]["fieldRef"]["fieldPath"] == "metadata.namespace"
+    assert _lease_namespace(rendered) == NAMESPACE
+
+
+def test_the_controller_is_ready_only_when_readyz_says_so(rendered: list[JSON]):
+    args = _controller_args(rendered)
+    container = _container(rendered)
+    ports = {port["name"]: port["containerPort"] for port in container["ports"]}
+
+    probe = container["readinessProbe"]["httpGet"]
+
+    assert (probe["path"], ports[probe["port"]]) == ("/readyz", args.health_port)
 
 
 def test_the_controller_runs_non_root_on_a_read_only_root_with_resources_set(
