@@ -69,7 +69,12 @@ def parser() -> argparse.ArgumentParser:
         metavar="GLOB",
         help="pods with an image matching this never become Ready",
     )
-    dev.add_argument("--crds", metavar="DIR", help="CRDs to install at start (default: crds/)")
+    dev.add_argument(
+        "--crds",
+        metavar="DIR",
+        help="CRDs (*.yaml) to install at start (default: the argoproj.io CRDs shipped with "
+        "rollouts, as in crds/)",
+    )
     dev.set_defaults(run=_devcluster)
     ctl = sub.add_parser(
         "controller",

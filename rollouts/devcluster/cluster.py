@@ -12,6 +12,8 @@ import dataclasses
 import pathlib
 import threading
 from collections.abc import Iterator
+from importlib import resources
+from importlib.resources.abc import Traversable
 from typing import Any
 
 import yaml
@@ -19,7 +21,13 @@ from aiohttp import web
 
 from rollouts.devcluster import heap, server, simulation, store
 
-DEFAULT_CRDS = pathlib.Path(__file__).resolve().parents[2] / "crds"
+# The argoproj.io CRDs, shipped in the package (the repository's crds/ links here, and deploy/
+# installs them from here), so an installed devcluster serves them as a checkout does.
+DEFAULT_CRDS: Traversable = resources.files("rollouts") / "crds"
+
+
+class MissingCRDsError(FileNotFoundError):
+    """The CRD directory is missing or holds no CRDs (a package built without its data?)."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -29,15 +37,26 @@ class Options:
     host: str = "127.0.0.1"
     port: int = 0
     kubeconfig: pathlib.Path | None = None
-    crds: pathlib.Path | None = DEFAULT_CRDS
+    crds: Traversable | None = DEFAULT_CRDS  # None: start without CRDs
     settings: simulation.Settings = dataclasses.field(default_factory=simulation.Settings)
     history: int = 10_000  # changes kept per type for watches that resume
 
 
-def read_documents(directory: pathlib.Path) -> Iterator[dict[str, Any]]:
-    """Every YAML document in a directory's *.yaml files, in name order."""
-    for path in sorted(directory.glob("*.yaml")):
-        for doc in yaml.safe_load_all(path.read_text()):
+def read_documents(directory: Traversable) -> Iterator[dict[str, Any]]:
+    """Every YAML document in a directory's *.yaml files, in name order.
+
+    A missing or empty directory raises: silence would start a cluster that serves no
+    Rollouts, and the first sign would be a puzzling 404 much later.
+    """
+    if not directory.is_dir():
+        raise MissingCRDsError(f"no CRD directory at {directory}")
+    files = sorted(
+        (f for f in directory.iterdir() if f.name.endswith(".yaml")), key=lambda f: f.name
+    )
+    if not files:
+        raise MissingCRDsError(f"no CRDs (*.yaml) in {directory}")
+    for file in files:
+        for doc in yaml.safe_load_all(file.read_text()):
             if doc:
                 yield doc
 
@@ -66,7 +85,7 @@ class DevCluster:
     def __init__(self, options: Options) -> None:
         self.options = options
         self.store = store.Store(history=options.history)
-        if options.crds is not None and options.crds.is_dir():
+        if options.crds is not None:
             self.store.load(read_documents(options.crds))
         self.simulation = simulation.Simulation(self.store, options.settings)
         self.address = ""
