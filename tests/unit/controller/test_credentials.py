@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from kubernetes import client
 
-from rollouts.controller import main
+from rollouts.controller import connect
 
 
 class LoaderHook:
@@ -22,7 +22,7 @@ def _throttled(every: float) -> tuple[client.Configuration, LoaderHook]:
     configuration = client.Configuration()
     hook = LoaderHook()
     configuration.refresh_api_key_hook = hook  # type: ignore[assignment]
-    main.throttle_credential_refresh(configuration, every=every)
+    connect.throttle_credential_refresh(configuration, every=every)
     return configuration, hook
 
 
@@ -48,6 +48,6 @@ def test_the_check_runs_again_once_the_period_has_passed_and_stays_throttled():
 def test_a_configuration_without_a_hook_keeps_none():
     configuration = client.Configuration()
 
-    main.throttle_credential_refresh(configuration)
+    connect.throttle_credential_refresh(configuration)
 
     assert configuration.refresh_api_key_hook is None
