@@ -7,7 +7,6 @@ it writes to stderr (aiohttp's "Error handling request" tracebacks) is what a us
 from __future__ import annotations
 
 import json
-import pathlib
 import socket
 import struct
 import subprocess
@@ -25,10 +24,10 @@ pytestmark = pytest.mark.timeout(30)
 
 
 @pytest.fixture
-def devcluster_process(tmp_path: pathlib.Path) -> Iterator[tuple[str, subprocess.Popen[str]]]:
-    """A devcluster subprocess (no CRDs, for a quick start) and its address."""
+def devcluster_process() -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    """A devcluster subprocess, as `make demo` starts one, and its address."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "rollouts", "devcluster", "--port", "0", "--crds", str(tmp_path)],
+        [sys.executable, "-m", "rollouts", "devcluster", "--port", "0"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
