@@ -1,23 +1,32 @@
 """Kubernetes protobuf request bodies, read into the JSON object the JSON API would carry.
 
-kubectl's typed clients (`kubectl create namespace|configmap|secret|serviceaccount`) send
-built-in kinds as `application/vnd.kubernetes.protobuf`: the magic bytes `k8s\\x00`, then a
-`runtime.Unknown` message whose `raw` field holds the object encoded by the generated schemas
-of k8s.io/api. This module reads the protobuf wire format and, for the few kinds described
-below AS DATA (field number -> JSON name and type, from `k8s.io/api/core/v1/generated.proto` and
-`k8s.io/apimachinery/pkg/apis/meta/v1/generated.proto`), produces the dict that the JSON
-encoding of the same Go object would give: empty `omitempty` fields left out, pointers kept
-when set, bytes as base64, times as RFC 3339. Pure: bytes in, a dict or `ProtobufError` out.
+kubectl's typed clients (`kubectl create deployment|service|job|role|...`, the evictions of
+`kubectl drain`) send built-in kinds as `application/vnd.kubernetes.protobuf`: the magic bytes
+`k8s\\x00`, then a `runtime.Unknown` message whose `raw` field holds the object encoded by the
+generated schemas of k8s.io/api. This module reads the protobuf wire format and, with the
+schemas of `protoschemas` (field number -> JSON name, type and Go JSON encoding), produces the
+dict that the JSON encoding of the same Go object would give: empty `omitempty` fields left
+out, pointers kept when set, inlined structs merged, bytes as base64, times as RFC 3339.
+Unknown fields are skipped, as protobuf readers do. Pure: bytes in, a dict or `ProtobufError`
+out.
 """
 
 from __future__ import annotations
 
 import base64
-import dataclasses
 import datetime
 import enum
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from typing import Any
+
+from rollouts.devcluster import protoschemas
+from rollouts.devcluster.protoschemas.language import (
+    VARINT_TYPES,
+    Field,
+    Message,
+    Shape,
+    Type,
+)
 
 MAGIC = b"k8s\x00"
 CONTENT_TYPE = "application/vnd.kubernetes.protobuf"
@@ -26,6 +35,11 @@ _VARINT_MAX_BYTES = 10
 _UINT64 = 1 << 64
 _EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
 _GO_ZERO_TIME = datetime.datetime(1, 1, 1, tzinfo=datetime.UTC)
+# types with a JSON form of their own whose zero value the apiserver treats as unset: a zero
+# time is JSON null, a zero IntOrString port is defaulted as if it were absent
+_ZERO_IS_UNSET = frozenset({Type.TIME, Type.MICRO_TIME, Type.INT_OR_STRING, Type.QUANTITY})
+_ZERO = {Type.STRING: "", Type.INT32: 0, Type.INT64: 0, Type.BOOL: False}
+_OMIT = object()
 
 
 class ProtobufError(ValueError):
@@ -36,10 +50,7 @@ class UnsupportedKindError(ProtobufError):
     """A well-formed envelope around a kind this module has no schema for."""
 
     def __init__(self, api_version: str, kind: str) -> None:
-        super().__init__(
-            f"cannot decode protobuf for {api_version} {kind}: only "
-            f"{', '.join(supported_kinds())} are described"
-        )
+        super().__init__(f"cannot decode protobuf for {api_version} {kind}: no schema for it")
         self.api_version = api_version
         self.kind = kind
 
@@ -53,159 +64,15 @@ class Wire(enum.IntEnum):
     I32 = 5
 
 
-class Type(enum.Enum):
-    STRING = "string"
-    BYTES = "bytes"  # base64 in JSON
-    INT64 = "int64"
-    INT32 = "int32"
-    BOOL = "bool"
-    TIME = "Time"  # meta/v1 Time {seconds 1, nanos 2}; RFC 3339 in JSON, seconds only
-    STRING_MAP = "map<string,string>"  # repeated entry {key 1, value 2}
-    BYTES_MAP = "map<string,bytes>"  # values base64 in JSON
-    MESSAGE = "message"
-
-
-_VARINT_TYPES = frozenset({Type.INT64, Type.INT32, Type.BOOL})
-
-
-@dataclasses.dataclass(frozen=True)
-class Field:
-    """One field of a message: its JSON name and type, and how Go's JSON encoder treats it.
-
-    `pointer`: a Go pointer (`*bool`, `*int64`): kept whenever set, even to a zero value.
-    `always`: a JSON tag without `omitempty`: emitted even when empty.
-    A singular MESSAGE field is a Go struct, which `omitempty` never leaves out.
-    """
-
-    name: str
-    type: Type
-    repeated: bool = False
-    message: Message | None = None
-    pointer: bool = False
-    always: bool = False
-
-
-@dataclasses.dataclass(frozen=True)
-class Message:
-    name: str
-    fields: Mapping[int, Field]
-
-
-def _string(name: str, *, always: bool = False) -> Field:
-    return Field(name, Type.STRING, always=always)
-
-
-def _strings(name: str) -> Field:
-    return Field(name, Type.STRING, repeated=True)
-
-
-def _message(name: str, message: Message, *, repeated: bool = False) -> Field:
-    return Field(name, Type.MESSAGE, repeated=repeated, message=message)
-
-
-# k8s.io/apimachinery/pkg/apis/meta/v1
-OWNER_REFERENCE = Message(
-    "OwnerReference",
-    {
-        1: _string("kind", always=True),
-        3: _string("name", always=True),
-        4: _string("uid", always=True),
-        5: _string("apiVersion", always=True),
-        6: Field("controller", Type.BOOL, pointer=True),
-        7: Field("blockOwnerDeletion", Type.BOOL, pointer=True),
-    },
-)
-OBJECT_META = Message(
-    "ObjectMeta",
-    {
-        1: _string("name"),
-        2: _string("generateName"),
-        3: _string("namespace"),
-        4: _string("selfLink"),
-        5: _string("uid"),
-        6: _string("resourceVersion"),
-        7: Field("generation", Type.INT64),
-        8: Field("creationTimestamp", Type.TIME),
-        9: Field("deletionTimestamp", Type.TIME, pointer=True),
-        10: Field("deletionGracePeriodSeconds", Type.INT64, pointer=True),
-        11: Field("labels", Type.STRING_MAP),
-        12: Field("annotations", Type.STRING_MAP),
-        13: _message("ownerReferences", OWNER_REFERENCE, repeated=True),
-        14: _strings("finalizers"),
-        # 17 managedFields: server-maintained bookkeeping, skipped like any unknown field
-    },
-)
-
-# k8s.io/api/core/v1
-OBJECT_REFERENCE = Message(
-    "ObjectReference",
-    {
-        1: _string("kind"),
-        2: _string("namespace"),
-        3: _string("name"),
-        4: _string("uid"),
-        5: _string("apiVersion"),
-        6: _string("resourceVersion"),
-        7: _string("fieldPath"),
-    },
-)
-LOCAL_OBJECT_REFERENCE = Message("LocalObjectReference", {1: _string("name")})
-NAMESPACE_SPEC = Message("NamespaceSpec", {1: _strings("finalizers")})
-NAMESPACE_STATUS = Message("NamespaceStatus", {1: _string("phase")})
-NAMESPACE = Message(
-    "Namespace",
-    {
-        1: _message("metadata", OBJECT_META),
-        2: _message("spec", NAMESPACE_SPEC),
-        3: _message("status", NAMESPACE_STATUS),
-    },
-)
-CONFIG_MAP = Message(
-    "ConfigMap",
-    {
-        1: _message("metadata", OBJECT_META),
-        2: Field("data", Type.STRING_MAP),
-        3: Field("binaryData", Type.BYTES_MAP),
-        4: Field("immutable", Type.BOOL, pointer=True),
-    },
-)
-SECRET = Message(
-    "Secret",
-    {
-        1: _message("metadata", OBJECT_META),
-        2: Field("data", Type.BYTES_MAP),
-        3: _string("type"),
-        4: Field("stringData", Type.STRING_MAP),
-        5: Field("immutable", Type.BOOL, pointer=True),
-    },
-)
-SERVICE_ACCOUNT = Message(
-    "ServiceAccount",
-    {
-        1: _message("metadata", OBJECT_META),
-        2: _message("secrets", OBJECT_REFERENCE, repeated=True),
-        3: _message("imagePullSecrets", LOCAL_OBJECT_REFERENCE, repeated=True),
-        4: Field("automountServiceAccountToken", Type.BOOL, pointer=True),
-    },
-)
-
-KINDS: Mapping[tuple[str, str], Message] = {
-    ("v1", "Namespace"): NAMESPACE,
-    ("v1", "ConfigMap"): CONFIG_MAP,
-    ("v1", "Secret"): SECRET,
-    ("v1", "ServiceAccount"): SERVICE_ACCOUNT,
-}
-
-
 def supported_kinds() -> list[str]:
-    return [f"{api_version} {kind}" for api_version, kind in KINDS]
+    return [f"{api_version} {kind}" for api_version, kind in protoschemas.KINDS]
 
 
 def decode(body: bytes) -> dict[str, Any]:
     """A Kubernetes protobuf body as the JSON object of the same API object.
 
-    Raises `UnsupportedKindError` for a well-formed envelope around a kind not in `KINDS`, and
-    `ProtobufError` for anything malformed. Like the apiserver, it ignores the envelope's
+    Raises `UnsupportedKindError` for a well-formed envelope around a kind without a schema,
+    and `ProtobufError` for anything malformed. Like the apiserver, it ignores the envelope's
     contentEncoding and contentType: `raw` is always the object's protobuf.
     """
     if not body.startswith(MAGIC):
@@ -215,7 +82,7 @@ def decode(body: bytes) -> dict[str, Any]:
     api_version, kind, raw = _envelope(body[len(MAGIC) :])
     if not kind or not api_version:
         raise ProtobufError("the protobuf envelope names no apiVersion and kind")
-    message = KINDS.get((api_version, kind))
+    message = protoschemas.KINDS.get((api_version, kind))
     if message is None:
         raise UnsupportedKindError(api_version, kind)
     return {"apiVersion": api_version, "kind": kind, **decode_message(raw, message)}
@@ -246,88 +113,179 @@ def decode_message(data: bytes, message: Message) -> dict[str, Any]:
         if field is None:
             continue  # unknown fields are skipped, as protobuf readers do
         where = f"{message.name}.{field.name}"
-        decoded = _value(field, wire, value, where)
-        if field.type in (Type.STRING_MAP, Type.BYTES_MAP):
-            key, item = decoded
+        if field.shape is Shape.MAP:
+            key, item = _map_entry(field, wire, value, where)
             seen.setdefault(number, {})[key] = item
-        elif field.repeated:
-            seen.setdefault(number, []).append(decoded)
+        elif field.shape is Shape.REPEATED:
+            seen.setdefault(number, []).extend(_repeated(field, wire, value, where))
         else:
-            seen[number] = decoded  # the last value of a singular field wins
+            seen[number] = _value(field, wire, value, where)  # the last value wins
     out: dict[str, Any] = {}
     for number, field in message.fields.items():
-        if number in seen:
-            if _kept(field, seen[number]):
-                out[field.name] = seen[number]
-        elif field.type is Type.MESSAGE and not field.repeated:
-            out[field.name] = {}
-        elif field.always:
-            out[field.name] = ""
+        if field.inline:
+            assert field.message is not None
+            out.update(seen[number] if number in seen else decode_message(b"", field.message))
+            continue
+        shown = _shown(field, seen[number]) if number in seen else _absent(field)
+        if shown is not _OMIT:
+            out[field.name] = shown
     return out
 
 
-def _kept(field: Field, value: Any) -> bool:
-    if value is None:  # a zero Time: null in JSON, which omitempty-minded readers drop
-        return False
-    if field.pointer or field.always or (field.type is Type.MESSAGE and not field.repeated):
-        return True
-    return bool(value)
+def _shown(field: Field, value: Any) -> Any:
+    """What JSON carries for a field that was on the wire."""
+    if field.shape is not Shape.SINGLE:
+        return value if value or field.always else _OMIT
+    if value is None:
+        return _OMIT  # the zero time
+    if field.type in _ZERO_IS_UNSET and not field.pointer and value in (0, ""):
+        return _OMIT
+    if field.pointer or field.always or field.type is Type.MESSAGE:
+        return value
+    return value if value else _OMIT
+
+
+def _absent(field: Field) -> Any:
+    """What JSON carries for a field that was not on the wire (gogo leaves out nil pointers,
+    nil slices and empty maps; a Go struct is always written)."""
+    if field.type is Type.MESSAGE and field.shape is Shape.SINGLE and not field.pointer:
+        assert field.message is not None
+        return decode_message(b"", field.message)
+    if not field.always or field.type in _ZERO_IS_UNSET:
+        return _OMIT
+    if field.pointer or field.shape is not Shape.SINGLE or field.type is Type.BYTES:
+        return None  # a nil pointer, slice or map without omitempty is JSON null
+    return _ZERO[field.type]
+
+
+def _repeated(field: Field, wire: Wire, value: int | bytes, where: str) -> list[Any]:
+    """One wire field of a repeated field: one element, or several packed varints."""
+    if field.type in VARINT_TYPES and wire is Wire.LEN:
+        assert isinstance(value, bytes)
+        items: list[Any] = []
+        position = 0
+        while position < len(value):
+            item, position = _varint(value, position, where)
+            items.append(_scalar(field.type, item))
+        return items
+    return [_value(field, wire, value, where)]
 
 
 def _value(field: Field, wire: Wire, value: int | bytes, where: str) -> Any:
-    if field.type in _VARINT_TYPES:
+    if field.type in VARINT_TYPES:
         if wire is not Wire.VARINT:
             raise ProtobufError(f"{where}: wire type {wire.value}, expected a varint (0)")
         assert isinstance(value, int)
-        if field.type is Type.BOOL:
-            return value != 0
-        bits = 64 if field.type is Type.INT64 else 32
-        return _signed(value, bits)
+        return _scalar(field.type, value)
     data = _length_delimited(value, wire, where)
     if field.type is Type.STRING:
         return _decode_text(data, where)
     if field.type is Type.BYTES:
         return base64.b64encode(data).decode("ascii")
-    if field.type is Type.TIME:
-        return _time(data, where)
-    if field.type in (Type.STRING_MAP, Type.BYTES_MAP):
-        return _map_entry(data, field.type, where)
-    assert field.message is not None, where
-    return decode_message(data, field.message)
+    if field.type is Type.MESSAGE:
+        assert field.message is not None, where
+        return decode_message(data, field.message)
+    return _SPECIAL[field.type](data, where)
 
 
-def _map_entry(data: bytes, type_: Type, where: str) -> tuple[str, str]:
+def _scalar(type_: Type, value: int) -> int | bool:
+    if type_ is Type.BOOL:
+        return value != 0
+    return _signed(value, 64 if type_ is Type.INT64 else 32)
+
+
+def _map_entry(field: Field, wire: Wire, value: int | bytes, where: str) -> tuple[str, Any]:
+    """A map entry {key 1, value 2}; a missing key or value is the zero value."""
+    data = _length_delimited(value, wire, where)
     key = ""
-    value = b""
-    for number, wire, item in _fields(data, f"{where} entry"):
+    item: Any = None
+    for number, item_wire, item_value in _fields(data, f"{where} entry"):
         if number == 1:
-            key = _text(item, wire, f"{where} key")
+            key = _text(item_value, item_wire, f"{where} key")
         elif number == 2:
-            value = _length_delimited(item, wire, f"{where}[{key!r}]")
-    if type_ is Type.BYTES_MAP:
-        return key, base64.b64encode(value).decode("ascii")
-    return key, _decode_text(value, f"{where}[{key!r}]")
+            item = _value(field, item_wire, item_value, f"{where}[{key!r}]")
+    if item is None:
+        item = (
+            _ZERO.get(field.type)
+            if field.type in VARINT_TYPES
+            else _value(field, Wire.LEN, b"", f"{where}[{key!r}]")
+        )
+    return key, item
 
 
-def _time(data: bytes, where: str) -> str | None:
-    """meta/v1 Time: empty means the zero time (JSON null); nanoseconds are dropped, as the
-    apiserver drops them, for JSON carries whole seconds."""
+def _seconds_and_nanos(data: bytes, where: str) -> tuple[int, int]:
+    seconds = nanos = 0
+    for number, wire, value in _fields(data, where):
+        if number in (1, 2):
+            if wire is not Wire.VARINT:
+                name = "seconds" if number == 1 else "nanos"
+                raise ProtobufError(f"{where}.{name}: wire type {wire.value}, expected a varint")
+            assert isinstance(value, int)
+            if number == 1:
+                seconds = _signed(value, 64)
+            else:
+                nanos = _signed(value, 32)
+    return seconds, nanos
+
+
+def _moment(data: bytes, where: str) -> tuple[datetime.datetime, int] | None:
+    """A meta/v1 Time or MicroTime: None for the zero time (JSON null)."""
     if not data:
         return None
-    seconds = 0
-    for number, wire, value in _fields(data, where):
-        if number == 1:
-            if wire is not Wire.VARINT:
-                raise ProtobufError(f"{where}.seconds: wire type {wire.value}, expected a varint")
-            assert isinstance(value, int)
-            seconds = _signed(value, 64)
+    seconds, nanos = _seconds_and_nanos(data, where)
     try:
         moment = _EPOCH + datetime.timedelta(seconds=seconds)
     except OverflowError as exc:
         raise ProtobufError(f"{where}: {seconds} seconds is out of range for a time") from exc
-    if moment == _GO_ZERO_TIME:
+    if moment == _GO_ZERO_TIME and not nanos:
         return None
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment, nanos
+
+
+def _time(data: bytes, where: str) -> str | None:
+    """RFC 3339 in whole seconds: nanoseconds are dropped, as the apiserver's JSON drops them."""
+    found = _moment(data, where)
+    return None if found is None else found[0].strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _micro_time(data: bytes, where: str) -> str | None:
+    """RFC 3339 with six fractional digits, as MicroTime writes JSON."""
+    found = _moment(data, where)
+    if found is None:
+        return None
+    moment, nanos = found
+    return moment.strftime("%Y-%m-%dT%H:%M:%S") + f".{max(nanos, 0) // 1000:06d}Z"
+
+
+def _int_or_string(data: bytes, where: str) -> int | str:
+    """intstr.IntOrString {type 1 (0 int, 1 string), intVal 2, strVal 3}."""
+    kind, number, text = 0, 0, ""
+    for field, wire, value in _fields(data, where):
+        if field in (1, 2) and wire is Wire.VARINT:
+            assert isinstance(value, int)
+            kind, number = (value, number) if field == 1 else (kind, _signed(value, 32))
+        elif field == 3:
+            text = _text(value, wire, f"{where}.strVal")
+        elif field in (1, 2):
+            raise ProtobufError(f"{where}: field {field} has wire type {wire.value}")
+    return text if kind == 1 else number
+
+
+def _quantity(data: bytes, where: str) -> str:
+    """resource.Quantity {string 1}: its text is its JSON form."""
+    text = ""
+    for number, wire, value in _fields(data, where):
+        if number == 1:
+            text = _text(value, wire, f"{where}.string")
+    return text
+
+
+_SPECIAL = {
+    Type.TIME: _time,
+    Type.MICRO_TIME: _micro_time,
+    Type.INT_OR_STRING: _int_or_string,
+    Type.QUANTITY: _quantity,
+}
 
 
 def _fields(data: bytes, where: str) -> Iterator[tuple[int, Wire, int | bytes]]:

@@ -165,7 +165,7 @@ async def read_body(request: web.Request) -> Any:
     content_type = request.headers.get("Content-Type", "application/json").split(";")[0]
     accepted = ["application/json", "application/yaml"]
     if content_type == protobuf.CONTENT_TYPE:
-        # kubectl's typed clients send built-in kinds as protobuf; a few kinds are described
+        # kubectl's typed clients send built-in kinds as protobuf; their schemas are described
         try:
             return protobuf.decode(raw)
         except protobuf.UnsupportedKindError as exc:
@@ -173,8 +173,7 @@ async def read_body(request: web.Request) -> Any:
             raise apierrors.ApiError(
                 415,
                 "UnsupportedMediaType",
-                f"{standard} (devcluster reads protobuf bodies of "
-                f"{', '.join(protobuf.supported_kinds())} only, not {exc.api_version} "
+                f"{standard} (devcluster has no protobuf schema for {exc.api_version} "
                 f"{exc.kind}; send it as JSON, e.g. with kubectl apply -f)",
             ) from exc
         except protobuf.ProtobufError as exc:

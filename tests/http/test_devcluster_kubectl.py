@@ -268,12 +268,6 @@ def test_get_watch_prints_objects_as_they_are_created(kubectl: Kubectl, namespac
             id="bad-name",
         ),
         pytest.param(
-            ("create", "deployment", "proto", "--image=nginx"),
-            None,
-            "accepted media types include: application/json",
-            id="protobuf-body",
-        ),
-        pytest.param(
             ("apply", "-f", "-"),
             "apiVersion: v1\nkind: ConfigMap\nmetadata: {}\n",
             "name",

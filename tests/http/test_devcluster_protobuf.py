@@ -1,4 +1,5 @@
-"""kubectl's protobuf bodies against devcluster: `kubectl create` of the core kinds works."""
+"""kubectl's protobuf bodies against devcluster: `kubectl create` of the core kinds works, and
+bodies that cannot be read get a Status (the other kinds: test_devcluster_kubectl_create.py)."""
 
 from __future__ import annotations
 
@@ -109,15 +110,6 @@ def test_kubectl_create_serviceaccount(kubectl: Kubectl, namespace: str):
     assert created["metadata"]["namespace"] == namespace
 
 
-def test_kubectl_create_deployment_is_a_clear_415(kubectl: Kubectl, namespace: str):
-    done = kubectl("-n", namespace, "create", "deployment", "web", "--image=nginx", check=False)
-
-    assert done.returncode != 0
-    assert "accepted media types include: application/json, application/yaml" in done.stderr
-    assert "not apps/v1 Deployment" in done.stderr
-    assert kubectl("-n", namespace, "get", "deployments", "-o", "name").stdout == ""
-
-
 def _post(address: str, path: str, body: bytes, content_type: str) -> tuple[int, dict[str, Any]]:
     request = urllib.request.Request(
         f"{address}{path}", data=body, method="POST", headers={"Content-Type": content_type}
@@ -154,12 +146,20 @@ def _ld(number: int, payload: bytes) -> bytes:
             id="json-labelled-protobuf",
         ),
         pytest.param(
-            MAGIC + _ld(1, _ld(1, b"v1") + _ld(2, b"Pod")) + _ld(2, b""),
+            MAGIC + _ld(1, _ld(1, b"v1") + _ld(2, b"Node")) + _ld(2, b""),
             CONTENT_TYPE,
             415,
             "UnsupportedMediaType",
-            "accepted media types include: application/json, application/yaml",
-            id="unknown-kind",
+            "application/json, application/yaml (devcluster has no protobuf schema for v1 Node",
+            id="kind-without-a-schema",
+        ),
+        pytest.param(
+            MAGIC + _ld(1, _ld(1, b"v1") + _ld(2, b"Pod")) + _ld(2, b""),
+            CONTENT_TYPE,
+            400,
+            "BadRequest",
+            "the kind in the data (Pod) does not match the expected kind (ConfigMap)",
+            id="another-kind",
         ),
         pytest.param(
             b"\xa1",
@@ -198,3 +198,21 @@ def test_a_protobuf_body_over_raw_http_creates_the_object(devcluster: cluster.Ba
 
     assert status == 201
     assert (created["metadata"]["name"], created["data"]) == (name.decode(), {"k": "v"})
+
+
+def test_an_eviction_in_protobuf_deletes_the_pod(devcluster: cluster.BackgroundCluster):
+    name = f"evicted-{uuid.uuid4().hex[:8]}"
+    pod = {"metadata": {"name": name}, "spec": {"containers": [{"name": "c", "image": "busybox"}]}}
+    pods = "/api/v1/namespaces/default/pods"
+    _post(devcluster.address, pods, json.dumps(pod).encode(), "application/json")
+    options = bytes([1 << 3, 0])  # DeleteOptions.gracePeriodSeconds = 0
+    raw = _ld(1, _ld(1, name.encode()) + _ld(3, b"default")) + _ld(2, options)
+    body = MAGIC + _ld(1, _ld(1, b"policy/v1") + _ld(2, b"Eviction")) + _ld(2, raw)
+
+    status, answer = _post(devcluster.address, f"{pods}/{name}/eviction", body, CONTENT_TYPE)
+
+    assert (status, answer["status"]) == (201, "Success")
+    request = urllib.request.Request(f"{devcluster.address}{pods}/{name}")
+    with pytest.raises(urllib.error.HTTPError) as gone:
+        urllib.request.urlopen(request)
+    assert gone.value.code == 404
