@@ -236,6 +236,9 @@ def _controller(
             "0",
             "--health-port",
             "0",
+            # out of cluster the Lease would go to argo-rollouts, which devcluster lacks
+            "--lease-namespace",
+            "default",
         ],
         stdout=log,
         stderr=subprocess.STDOUT,

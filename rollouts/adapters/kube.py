@@ -33,7 +33,7 @@ REQUIRED_RULES = (
     ("", "secrets", ("get",)),
     ("", "pods/eviction", ("create",)),
     ("networking.k8s.io", "ingresses", ("list",)),
-    (refs.GROUP, "rollouts", ("list",)),
+    (refs.GROUP, "rollouts", ("list", "patch")),
     (refs.GROUP, "analysisruns", ("create", "delete", "patch")),
     (refs.GROUP, "analysisruns/status", ("patch",)),
     (refs.GROUP, "analysistemplates", ("list",)),

@@ -71,6 +71,8 @@ CODE_RULES: frozenset[Rule] = frozenset(
         ("", "services", "patch"),
         # adapters/kube.py KubeCluster.patch_rollout_status
         ("argoproj.io", "rollouts/status", "patch"),
+        # adapters/kube.py KubeCluster.set_rollout_revision: the revision annotation
+        ("argoproj.io", "rollouts", "patch"),
         # adapters/kube.py KubeCluster: restartAt lists the Rollout's pods and evicts old ones;
         # set_pod_metadata patches the canary/stable metadata onto running pods
         ("", "pods", "list"),
