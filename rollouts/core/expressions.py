@@ -401,7 +401,8 @@ def _extreme(name: str, pick: Callable[[list[Any]], Any], *args: Any) -> Any:
 
 def _mean(*args: Any) -> float:
     values = _numbers("mean", args)
-    return math.fsum(map(_real, values)) / len(values) if values else 0.0
+    # added in order, as Go's float64 loop does: an overflow is +Inf, not an exception
+    return sum(map(_real, values), 0.0) / len(values) if values else 0.0
 
 
 def _median(*args: Any) -> float:

@@ -238,6 +238,7 @@ def test_operators_group_as_in_expr(source: str, grouped: str) -> None:
         pytest.param("min(result, 0)", [1, 2], 0, id="min-flattens-arrays"),
         pytest.param("mean([1, 2, 3, 4])", None, 2.5, id="mean"),
         pytest.param("mean([])", None, 0.0, id="mean-of-nothing"),
+        pytest.param("mean(1e308, 1e308)", None, math.inf, id="mean-overflows-to-inf-as-in-go"),
         pytest.param("median([3, 1, 2])", None, 2.0, id="median"),
         pytest.param("int('42')", None, 42, id="int-of-a-string"),
         pytest.param("int(3.9)", None, 3, id="int-truncates"),
