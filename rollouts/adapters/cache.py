@@ -105,12 +105,16 @@ class Caches:
 
 
 def rollout_references(rollout: Body) -> set[str]:
-    """The Services and Ingresses a Rollout names (its own namespace)."""
-    canary = ((rollout.get("spec") or {}).get("strategy") or {}).get("canary") or {}
+    """The Services and Ingresses a Rollout names (its own namespace), either strategy."""
+    strategy = (rollout.get("spec") or {}).get("strategy") or {}
+    canary = strategy.get("canary") or {}
+    blue_green = strategy.get("blueGreen") or {}
     nginx = (canary.get("trafficRouting") or {}).get("nginx") or {}
     names = {
         canary.get("stableService"),
         canary.get("canaryService"),
+        blue_green.get("activeService"),
+        blue_green.get("previewService"),
         nginx.get("stableIngress"),
         *(nginx.get("stableIngresses") or ()),
     }

@@ -18,6 +18,7 @@ from rollouts.core import restart
 from rollouts.model import analysis_status
 
 CANARY = "spec.strategy.canary"
+BLUE_GREEN = "spec.strategy.blueGreen"
 
 
 def _deadline(value: Any) -> datetime.datetime | None:
@@ -92,17 +93,32 @@ def to_run_state(body: Mapping[str, Any]) -> obs.RunState:
     )
 
 
+def _analyses(rollout: model.Rollout) -> list[tuple[str, model.RolloutAnalysis]]:
+    """Every analysis the Rollout may start, with the field that names it."""
+    canary, blue_green = rollout.canary, rollout.blue_green
+    named: list[tuple[str, model.RolloutAnalysis]] = []
+    if canary is not None:
+        named.extend(
+            (f"{CANARY}.steps[{i}].analysis", step.parsed)
+            for i, step in enumerate(canary.steps)
+            if isinstance(step, model.AnalysisStep) and step.parsed is not None
+        )
+        if canary.background is not None:
+            named.append((f"{CANARY}.analysis", canary.background))
+    if blue_green is not None:
+        for key, analysis in (
+            ("prePromotionAnalysis", blue_green.pre_promotion_analysis),
+            ("postPromotionAnalysis", blue_green.post_promotion_analysis),
+        ):
+            if analysis is not None:
+                named.append((f"{BLUE_GREEN}.{key}", analysis))
+    return named
+
+
 def _check_references(
-    strategy: model.CanaryStrategy, found: Mapping[model.TemplateRef, Any]
+    named: list[tuple[str, model.RolloutAnalysis]], found: Mapping[model.TemplateRef, Any]
 ) -> None:
-    """Every template a step or the background analysis names exists (Argo checks first)."""
-    named: list[tuple[str, model.RolloutAnalysis]] = [
-        (f"{CANARY}.steps[{i}].analysis", step.parsed)
-        for i, step in enumerate(strategy.steps)
-        if isinstance(step, model.AnalysisStep) and step.parsed is not None
-    ]
-    if strategy.background is not None:
-        named.append((f"{CANARY}.analysis", strategy.background))
+    """Every template an analysis names exists (Argo checks first)."""
     for field, analysis in named:
         for ref in analysis.templates:
             if ref not in found:
@@ -141,18 +157,8 @@ class CachedObserver:
                 for r in rs["metadata"].get("ownerReferences") or ()
             )
         )
-        strategy = rollout.canary
-        if strategy is None:
-            return obs.Observed(replica_sets=replica_sets)
-        services = {
-            name: self._service(rollout, name, field)
-            for name, field in (
-                (strategy.stable_service, "stableService"),
-                (strategy.canary_service, "canaryService"),
-            )
-            if name
-        }
-        ingresses, weight = self._ingresses(rollout, strategy)
+        services = self._services(rollout)
+        ingresses, weight = self._ingresses(rollout, rollout.canary)
         return obs.Observed(
             replica_sets=replica_sets,
             services=services,
@@ -160,20 +166,33 @@ class CachedObserver:
             canary_weight=weight,
             pods=self._pods(rollout, replica_sets),
             analysis_runs=self._runs(rollout),
-            templates=self._templates(rollout, strategy),
+            templates=self._templates(rollout),
         )
+
+    def _services(self, rollout: model.Rollout) -> dict[str, obs.ServiceState | None]:
+        canary, blue_green = rollout.canary, rollout.blue_green
+        named: list[tuple[str | None, str]] = []
+        if canary is not None:
+            named = [
+                (canary.stable_service, f"{CANARY}.stableService"),
+                (canary.canary_service, f"{CANARY}.canaryService"),
+            ]
+        elif blue_green is not None:
+            named = [
+                (blue_green.active_service, f"{BLUE_GREEN}.activeService"),
+                (blue_green.preview_service, f"{BLUE_GREEN}.previewService"),
+            ]
+        return {name: self._service(rollout, name, field) for name, field in named if name}
 
     def _runs(self, rollout: model.Rollout) -> tuple[obs.RunState, ...]:
         return tuple(to_run_state(run) for run in self.caches.analysis_runs.owned_by(rollout.uid))
 
     def _templates(
-        self, rollout: model.Rollout, strategy: model.CanaryStrategy
+        self, rollout: model.Rollout
     ) -> dict[model.TemplateRef, model.AnalysisTemplateSpec]:
         """Every template the Rollout may reach (nested references included), parsed."""
-        uses = strategy.background is not None or any(
-            isinstance(step, model.AnalysisStep) for step in strategy.steps
-        )
-        if not uses:
+        named = _analyses(rollout)
+        if not named:
             return {}
         found: dict[model.TemplateRef, model.AnalysisTemplateSpec] = {}
         sources = (
@@ -189,7 +208,7 @@ class CachedObserver:
                     found[ref] = model.parse_template(body).spec
                 except errors.SpecError:
                     continue  # a broken template reads as missing; the Rollout says which
-        _check_references(strategy, found)
+        _check_references(named, found)
         return found
 
     def _pods(
@@ -208,29 +227,25 @@ class CachedObserver:
     def _service(self, rollout: model.Rollout, name: str, field: str) -> obs.ServiceState:
         body = self.caches.services.get(rollout.namespace, name)
         if body is None:
-            raise errors.SpecError(
-                f"{CANARY}.{field}", f'Invalid value: "{name}": services "{name}" not found'
-            )
+            raise errors.SpecError(field, f'Invalid value: "{name}": services "{name}" not found')
         meta = body["metadata"]
         managed_by = (meta.get("annotations") or {}).get(obs.MANAGED_BY)
         if managed_by and managed_by != rollout.name:
-            raise errors.SpecError(
-                f"{CANARY}.{field}", f'Service "{name}" is managed by another Rollout'
-            )
+            raise errors.SpecError(field, f'Service "{name}" is managed by another Rollout')
         selector = dict((body.get("spec") or {}).get("selector") or {})
         labels = ((rollout.spec.template.get("metadata") or {}).get("labels")) or {}
         for key, value in selector.items():
             if key != obs.HASH_LABEL and labels.get(key) != value:
                 raise errors.SpecError(
-                    f"{CANARY}.{field}", f'Service "{name}" has unmatch label "{key}" in rollout'
+                    field, f'Service "{name}" has unmatch label "{key}" in rollout'
                 )
         return obs.ServiceState(name=name, selector=selector, managed_by=managed_by)
 
     def _ingresses(
-        self, rollout: model.Rollout, strategy: model.CanaryStrategy
+        self, rollout: model.Rollout, strategy: model.CanaryStrategy | None
     ) -> tuple[dict[str, Mapping[str, Any] | None], int | None]:
-        routing = strategy.traffic_routing
-        if routing is None or routing.nginx is None:
+        routing = strategy.traffic_routing if strategy else None
+        if strategy is None or routing is None or routing.nginx is None:
             return {}, None
         found: dict[str, Mapping[str, Any] | None] = {}
         weight = None

@@ -12,7 +12,7 @@ import dataclasses
 import datetime
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from rollouts import model
@@ -404,15 +404,29 @@ def role_metadata(state: CanaryPass, pod_hash: str) -> model.PodMetadata | None:
 
 
 def plan_pod_metadata(state: CanaryPass) -> None:
-    """Move each set's role metadata to what its role is now: on its template and its pods."""
-    template_meta = state.rollout.spec.template.get("metadata") or {}
-    for rs in state.observed.replica_sets:
+    state.actions.extend(
+        compute_pod_metadata(
+            state.observed, lambda h: role_metadata(state, h), state.rollout.spec.template
+        )
+    )
+
+
+def compute_pod_metadata(
+    observed: Observed,
+    role: Callable[[str], model.PodMetadata | None],
+    template: Mapping[str, Any],
+) -> list[actions.SetPodMetadata]:
+    """Move each set's role metadata (by pod hash) to what its role is now: on its template
+    and its pods."""
+    template_meta = template.get("metadata") or {}
+    found = []
+    for rs in observed.replica_sets:
         if rs.deleting:
             continue
-        had, want = rs.ephemeral or model.PodMetadata(), role_metadata(state, rs.pod_hash)
+        had, want = rs.ephemeral or model.PodMetadata(), role(rs.pod_hash)
         if had == (want or model.PodMetadata()):
             continue
-        state.actions.append(
+        found.append(
             actions.SetPodMetadata(
                 name=rs.name,
                 pod_hash=rs.pod_hash,
@@ -425,6 +439,7 @@ def plan_pod_metadata(state: CanaryPass) -> None:
                 record=recorded(want) if want else None,
             )
         )
+    return found
 
 
 def recorded(metadata: model.PodMetadata) -> str:

@@ -1,5 +1,8 @@
 """plan_rollout(rollout, observed, now) -> Plan: the single entry point of the decisions.
 
+A blue-green Rollout is planned by core/bluegreen_planner.py; the rest of this module is the
+canary's pass.
+
 Pure: the same inputs always give the same plan, and re-planning after a plan was applied
 gives no actions (the plan's targets are already the observed state).
 """
@@ -13,6 +16,7 @@ from typing import Any
 from rollouts import model
 from rollouts.core import (
     actions,
+    bluegreen_planner,
     canary,
     hashing,
     progress,
@@ -24,11 +28,6 @@ from rollouts.core import (
 from rollouts.core.observed import Observed, ReplicaSetState
 from rollouts.model import conditions as c
 
-BLUE_GREEN_UNSUPPORTED = (
-    "spec.strategy.blueGreen: the blue-green strategy is parsed and validated, but this "
-    "controller version drives canary Rollouts only"
-)
-
 
 def plan_rollout(
     rollout: model.Rollout, observed: Observed, now: datetime.datetime
@@ -36,14 +35,7 @@ def plan_rollout(
     """Decide one reconcile of `rollout` from what the cluster holds."""
     strategy = rollout.canary
     if strategy is None:
-        return actions.Plan(
-            status=status.invalid_spec_status(
-                generation=rollout.generation,
-                existing=rollout.status.conditions,
-                message=f'The Rollout "{rollout.name}" is invalid: {BLUE_GREEN_UNSUPPORTED}',
-                now=now,
-            )
-        )
+        return bluegreen_planner.plan_blue_green(rollout, observed, now)
     pod_hash = hashing.compute_pod_template_hash(
         rollout.spec.template, rollout.status.collision_count
     )

@@ -1,4 +1,6 @@
-"""The AnalysisRuns a canary Rollout starts, waits on and stops (Argo §3.5, §2.7).
+"""The AnalysisRuns a Rollout starts, waits on and stops (Argo §3.5, §2.7).
+
+`follow_run` is the rule both strategies share; the rest is the canary's use of it.
 
 Rules:
 - at an analysis step a Step run is created (unless paused or aborted); the step completes
@@ -17,11 +19,13 @@ Rules:
 from __future__ import annotations
 
 import dataclasses
+import datetime
 from typing import TYPE_CHECKING, Any
 
 from rollouts import errors, model
 from rollouts.core import actions, analysis_args
-from rollouts.core.observed import RunState
+from rollouts.core.actions import Action, Event
+from rollouts.core.observed import Observed, RunState
 from rollouts.model import conditions as c
 
 if TYPE_CHECKING:
@@ -47,12 +51,10 @@ class RunRecord:
         return out
 
 
-def read_record(status: model.RolloutStatus, key: str) -> RunRecord | None:
-    raw = (
-        (status.raw.get("canary") or {}).get(key)
-        if isinstance(status.raw.get("canary"), dict)
-        else None
-    )
+def read_record(status: model.RolloutStatus, key: str, section: str = "canary") -> RunRecord | None:
+    """A run record of status.canary (or status.blueGreen) as last written."""
+    held = status.raw.get(section)
+    raw = held.get(key) if isinstance(held, dict) else None
     if not isinstance(raw, dict) or not raw.get("name"):
         return None
     return RunRecord(str(raw["name"]), str(raw.get("status", "")), str(raw.get("message", "")))
@@ -73,45 +75,116 @@ def abort_reason(what: str, run_message: str) -> str:
     return f"{reason}: {run_message}" if run_message else reason
 
 
-def _kind_label(run_type: analysis_args.RunType) -> str:
-    return "Step" if run_type is analysis_args.RunType.STEP else "Background"
+@dataclasses.dataclass(frozen=True)
+class RunScope:
+    """What following one of a Rollout's runs reads of the pass."""
+
+    rollout: model.Rollout
+    observed: Observed
+    pod_hash: str
+    stable_hash: str
+    revision: int
+    now: datetime.datetime
+    hold: bool  # no new run now (the update is aborted, or paused where a new run must wait)
+    inconclusive_paused: bool  # an InconclusiveAnalysisRun pause condition is held
+    controller_pause: bool
+    step_index: int | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class RunFollowed:
+    """The outcome of following a run for one pass."""
+
+    record: RunRecord | None
+    actions: tuple[Action, ...] = ()
+    events: tuple[Event, ...] = ()
+    abort: str | None = None  # the run failed or erred: abort with this reason
+    pause: bool = False  # the run is inconclusive: pause (InconclusiveAnalysisRun)
+    resumed: bool = False  # a user resumed the inconclusive pause: measure again
 
 
 def _create(
-    state: CanaryPass, analysis: model.RolloutAnalysis, run_type: analysis_args.RunType
-) -> RunRecord:
-    """Create a run for this pass; its name skips names taken by older runs."""
-    p = state.progress
-    new_rs = state.new_rs
-    revision = new_rs.revision if new_rs else 0
-    manifest = dict(state.rollout.raw)
+    scope: RunScope, analysis: model.RolloutAnalysis, run_type: analysis_args.RunType
+) -> RunFollowed:
+    """A run for this pass; its name skips names taken by older runs."""
+    manifest = dict(scope.rollout.raw)
     meta = dict(manifest.get("metadata") or {})
     meta["annotations"] = {
         **(meta.get("annotations") or {}),
-        analysis_args.REVISION_ANNOTATION: str(revision),
+        analysis_args.REVISION_ANNOTATION: str(scope.revision),
     }
     manifest["metadata"] = meta
     try:
         body = analysis_args.build_analysis_run(
             rollout=manifest,
             analysis=analysis,
-            lookup=state.observed.templates.get,
+            lookup=scope.observed.templates.get,
             run_type=run_type,
-            latest_hash=p.pod_hash,
-            stable_hash=p.stable_hash,
-            step_index=p.index if run_type is analysis_args.RunType.STEP else None,
+            latest_hash=scope.pod_hash,
+            stable_hash=scope.stable_hash,
+            step_index=scope.step_index,
         )
     except analysis_args.AnalysisArgsError as exc:
-        raise errors.SpecError("spec.strategy.canary", str(exc)) from exc
+        raise errors.SpecError(_SPEC_FIELD[run_type], str(exc)) from exc
     base = body["metadata"]["name"]
-    taken = {run.name for run in state.observed.analysis_runs}
+    taken = {run.name for run in scope.observed.analysis_runs}
     collision = 0
     while analysis_args.collision_name(base, collision) in taken:
         collision += 1
     name = analysis_args.collision_name(base, collision)
     body["metadata"]["name"] = name
-    state.actions.append(actions.CreateAnalysisRun(body))
-    return RunRecord(name, str(Phase.PENDING))
+    return RunFollowed(RunRecord(name, str(Phase.PENDING)), (actions.CreateAnalysisRun(body),))
+
+
+_SPEC_FIELD = {
+    analysis_args.RunType.STEP: "spec.strategy.canary",
+    analysis_args.RunType.BACKGROUND: "spec.strategy.canary.analysis",
+    analysis_args.RunType.PRE_PROMOTION: "spec.strategy.blueGreen.prePromotionAnalysis",
+    analysis_args.RunType.POST_PROMOTION: "spec.strategy.blueGreen.postPromotionAnalysis",
+}
+
+
+def follow_run(
+    scope: RunScope,
+    record: RunRecord | None,
+    analysis: model.RolloutAnalysis,
+    run_type: analysis_args.RunType,
+) -> RunFollowed:
+    """The record after this pass: created, updated from the live run, or dropped."""
+    run = scope.observed.run(record.name) if record else None
+    if run is None or run.pod_hash != scope.pod_hash:
+        return RunFollowed(None) if scope.hold else _create(scope, analysis, run_type)
+    updated = RunRecord(run.name, str(run.phase), run.message)
+    events = _announce(record, updated, run_type)
+    if run.phase in _BAD:
+        return RunFollowed(
+            updated, events=events, abort=abort_reason(_ABORT_PREFIX[run_type], run.message)
+        )
+    if run.phase is Phase.INCONCLUSIVE and not scope.inconclusive_paused:
+        if scope.controller_pause:
+            return RunFollowed(None, events=events, resumed=True)
+        paused = actions.Event(
+            c.EVENT_PAUSED, f"Rollout is paused ({c.PAUSE_INCONCLUSIVE_ANALYSIS})"
+        )
+        return RunFollowed(updated, events=(*events, paused), pause=True)
+    return RunFollowed(updated, events=events)
+
+
+def _announce(
+    old: RunRecord | None, new: RunRecord, run_type: analysis_args.RunType
+) -> tuple[actions.Event, ...]:
+    if old is not None and old.status == new.status:
+        return ()
+    previous = old.status if old else "NoPreviousStatus"
+    kind = "Warning" if new.status in (str(Phase.FAILED), str(Phase.ERROR)) else "Normal"
+    return (
+        actions.Event(
+            f"AnalysisRun{new.status}",
+            f"{run_type} Analysis Run '{new.name}' Status New: '{new.status}' "
+            f"Previous: '{previous}'",
+            kind,
+        ),
+    )
 
 
 def _follow(
@@ -120,54 +193,37 @@ def _follow(
     analysis: model.RolloutAnalysis,
     run_type: analysis_args.RunType,
 ) -> RunRecord | None:
-    """The record after this pass: created, updated from the live run, or dropped."""
+    """follow_run for a canary pass, its outcome applied to the pass."""
     p = state.progress
-    run = state.observed.run(record.name) if record else None
-    if run is None or run.pod_hash != p.pod_hash:
-        # a step run waits out any pause; a background run only an inconclusive one (Argo §3.5)
-        paused = (
-            p.pause_condition(c.PAUSE_INCONCLUSIVE_ANALYSIS) is not None
-            if run_type is analysis_args.RunType.BACKGROUND
-            else bool(p.pause_conditions)
-        )
-        if paused or p.abort:
-            return None
-        return _create(state, analysis, run_type)
-    updated = RunRecord(run.name, str(run.phase), run.message)
-    _announce(state, record, updated, run_type)
-    if run.phase in _BAD:
-        state.start_abort(abort_reason(_ABORT_PREFIX[run_type], run.message))
-    elif run.phase is Phase.INCONCLUSIVE:
-        return _inconclusive(state, updated)
-    return updated
-
-
-def _inconclusive(state: CanaryPass, record: RunRecord) -> RunRecord | None:
-    p = state.progress
-    if p.pause_condition(c.PAUSE_INCONCLUSIVE_ANALYSIS) is not None:
-        return record
-    if p.controller_pause:
-        p.controller_pause = False
-        return None  # the user resumed: measure again with a new run
-    p.pause_conditions.append(model.PauseCondition(c.PAUSE_INCONCLUSIVE_ANALYSIS, state.now))
-    p.controller_pause = True
-    state.event(c.EVENT_PAUSED, f"Rollout is paused ({c.PAUSE_INCONCLUSIVE_ANALYSIS})")
-    return record
-
-
-def _announce(
-    state: CanaryPass, old: RunRecord | None, new: RunRecord, run_type: analysis_args.RunType
-) -> None:
-    if old is not None and old.status == new.status:
-        return
-    previous = old.status if old else ""
-    kind = "Warning" if new.status in (str(Phase.FAILED), str(Phase.ERROR)) else "Normal"
-    state.event(
-        f"AnalysisRun{new.status}",
-        f"{_kind_label(run_type)} Analysis Run "
-        f"'{new.name}' Status New: '{new.status}' Previous: '{previous}'",
-        kind,
+    new_rs = state.new_rs
+    # a step run waits out any pause; a background run only an inconclusive one (Argo §3.5)
+    inconclusive = p.pause_condition(c.PAUSE_INCONCLUSIVE_ANALYSIS) is not None
+    paused = (
+        inconclusive if run_type is analysis_args.RunType.BACKGROUND else bool(p.pause_conditions)
     )
+    scope = RunScope(
+        rollout=state.rollout,
+        observed=state.observed,
+        pod_hash=p.pod_hash,
+        stable_hash=p.stable_hash,
+        revision=new_rs.revision if new_rs else 0,
+        now=state.now,
+        hold=paused or p.abort,
+        inconclusive_paused=inconclusive,
+        controller_pause=p.controller_pause,
+        step_index=p.index if run_type is analysis_args.RunType.STEP else None,
+    )
+    followed = follow_run(scope, record, analysis, run_type)
+    state.actions.extend(followed.actions)
+    p.events.extend(followed.events)
+    if followed.abort is not None:
+        state.start_abort(followed.abort)
+    if followed.resumed:
+        p.controller_pause = False
+    if followed.pause:
+        p.pause_conditions.append(model.PauseCondition(c.PAUSE_INCONCLUSIVE_ANALYSIS, state.now))
+        p.controller_pause = True
+    return followed.record
 
 
 def plan_step_analysis(state: CanaryPass, step: model.AnalysisStep) -> bool:
@@ -197,25 +253,33 @@ def plan_background_analysis(state: CanaryPass) -> None:
 
 
 def plan_run_cleanup(state: CanaryPass) -> None:
-    """Terminate runs no longer waited on; delete finished runs beyond the history limits."""
     p = state.progress
     current = (
         set()
         if p.promoted or p.abort
         else {r.name for r in (state.step_run, state.background_run) if r is not None}
     )
-    for run in state.observed.analysis_runs:
-        if not run.phase.is_completed and not run.terminating and run.name not in current:
-            state.actions.append(actions.TerminateAnalysisRun(run.name))
+    state.actions.extend(cleanup_runs(state.observed, current))
+
+
+def cleanup_runs(observed: Observed, current: set[str]) -> list[actions.Action]:
+    """Terminate runs no longer waited on; delete finished runs beyond the history limits."""
+    found: list[actions.Action] = [
+        actions.TerminateAnalysisRun(run.name)
+        for run in observed.analysis_runs
+        if not run.phase.is_completed and not run.terminating and run.name not in current
+    ]
     finished = sorted(
-        (r for r in state.observed.analysis_runs if r.phase.is_completed),
+        (r for r in observed.analysis_runs if r.phase.is_completed),
         key=lambda r: r.created,
         reverse=True,
     )
     good = [r for r in finished if r.phase is Phase.SUCCESSFUL]
     bad = [r for r in finished if r.phase is not Phase.SUCCESSFUL]
-    for run in (*good[HISTORY_LIMIT:], *bad[HISTORY_LIMIT:]):
-        state.actions.append(actions.DeleteAnalysisRun(run.name))
+    found.extend(
+        actions.DeleteAnalysisRun(r.name) for r in (*good[HISTORY_LIMIT:], *bad[HISTORY_LIMIT:])
+    )
+    return found
 
 
 def status_fields(state: CanaryPass) -> dict[str, Any]:

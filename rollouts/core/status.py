@@ -141,11 +141,20 @@ def compute_conditions(
     created: bool,
     progressed: bool,
     waiting: bool,
+    healthy: bool | None = None,
+    available: bool | None = None,
 ) -> tuple[tuple[model.Condition, ...], bool]:
-    """The new conditions, and whether the progress deadline has passed."""
+    """The new conditions, and whether the progress deadline has passed.
+
+    `healthy` and `available` are the strategy's own verdicts where it has them (blue-green
+    judges the active set); by default the canary's.
+    """
     at = stamp(now)
     conds = c.remove_condition(rollout.status.conditions, c.ConditionType.INVALID_SPEC)
-    healthy = is_healthy(rollout, p, counts)
+    if healthy is None:
+        healthy = is_healthy(rollout, p, counts)
+    if available is None:
+        available = counts["availableReplicas"] >= rollout.replicas
     # progress writes a fresh Progressing True, which clears an earlier timeout (Argo §1.4)
     timed_out = (
         not healthy
@@ -164,7 +173,6 @@ def compute_conditions(
     else:
         progressing = _progressing(rollout, p, new_rs, healthy=healthy, created=created)
     conds = c.set_condition(conds, progressing, now=at, touch=progressed and not timed_out)
-    available = counts["availableReplicas"] >= rollout.replicas
     conds = c.set_condition(
         conds,
         model.Condition(
@@ -222,6 +230,7 @@ def _waiting(
     *,
     routed: bool,
     restarted_at: str | None,
+    pending: str | None,
 ) -> str | None:
     if rollout.spec.restart_at and rollout.spec.restart_at != restarted_at:
         return "rollout is restarting"
@@ -229,6 +238,8 @@ def _waiting(
         return "more replicas need to be updated"
     if counts["availableReplicas"] < counts["updatedReplicas"]:
         return "updated replicas are still becoming available"
+    if rollout.canary is None:
+        return pending
     if not routed and counts["replicas"] > counts["updatedReplicas"]:
         return "old replicas are pending termination"
     if not p.promoted:
@@ -244,10 +255,12 @@ def compute_phase(
     *,
     routed: bool,
     restarted_at: str | None = None,
+    pending: str | None = None,
 ) -> tuple[str, str]:
     """Argo's phase and message, first rule that matches (§1.5).
 
-    `restarted_at` is status.restartedAt as this pass leaves it.
+    `restarted_at` is status.restartedAt as this pass leaves it; `pending` is what a
+    blue-green Rollout still waits for once its replicas are up (its cutover or verification).
     """
     degraded = _degraded(conds)
     if degraded is not None:
@@ -256,7 +269,9 @@ def compute_phase(
         return "Paused", "manually paused"
     if p.pause_conditions:
         return "Paused", p.pause_conditions[0].reason
-    waiting = _waiting(rollout, p, counts, routed=routed, restarted_at=restarted_at)
+    waiting = _waiting(
+        rollout, p, counts, routed=routed, restarted_at=restarted_at, pending=pending
+    )
     if waiting is not None:
         return "Progressing", waiting
     return "Healthy", ""

@@ -13,6 +13,7 @@ from typing import Any
 
 from rollouts.errors import SpecError
 from rollouts.model import analysis_parsing, conditions, durations
+from rollouts.model.analysis import RolloutAnalysis
 from rollouts.model import rollout as r
 
 JSON = Mapping[str, Any]
@@ -284,8 +285,15 @@ def _check_unrouted(strategy: r.CanaryStrategy) -> None:
         )
 
 
+def _analysis(raw: JSON, key: str) -> RolloutAnalysis | None:
+    written = _mapping(raw.get(key), f"{BLUE_GREEN}.{key}")
+    if not written:
+        return None
+    return analysis_parsing.parse_rollout_analysis(written, f"{BLUE_GREEN}.{key}")
+
+
 def parse_blue_green(raw: JSON) -> r.BlueGreenStrategy:
-    """The blue-green strategy (parsed and validated; driven by its own reconcile)."""
+    """The blue-green strategy, with Argo's blue-green validation rules."""
     active = raw.get("activeService")
     if not active:
         raise SpecError(
@@ -295,8 +303,8 @@ def parse_blue_green(raw: JSON) -> r.BlueGreenStrategy:
     preview = raw.get("previewService") or None
     if preview == active:
         raise SpecError(
-            f"{BLUE_GREEN}.previewService",
-            "This rollout uses the same service for "
+            f"{BLUE_GREEN}.activeService",
+            f'Invalid value: "{active}": This rollout uses the same service for '
             "the active and preview services, but two different services are "
             "required.",
         )
@@ -310,26 +318,34 @@ def parse_blue_green(raw: JSON) -> r.BlueGreenStrategy:
         preview_replica_count=_optional_int(
             raw.get("previewReplicaCount"), f"{BLUE_GREEN}.previewReplicaCount"
         ),
-        scale_down_delay_seconds=_int(
-            raw.get("scaleDownDelaySeconds"), f"{BLUE_GREEN}.scaleDownDelaySeconds", default=30
+        scale_down_delay_seconds=_optional_int(
+            raw.get("scaleDownDelaySeconds"), f"{BLUE_GREEN}.scaleDownDelaySeconds"
         ),
         scale_down_delay_revision_limit=_optional_int(
             raw.get("scaleDownDelayRevisionLimit"), f"{BLUE_GREEN}.scaleDownDelayRevisionLimit"
         ),
-        abort_scale_down_delay_seconds=_int(
-            raw.get("abortScaleDownDelaySeconds"),
-            f"{BLUE_GREEN}.abortScaleDownDelaySeconds",
-            default=30,
+        abort_scale_down_delay_seconds=_optional_int(
+            raw.get("abortScaleDownDelaySeconds"), f"{BLUE_GREEN}.abortScaleDownDelaySeconds"
         ),
-        pre_promotion_analysis=_mapping(
-            raw.get("prePromotionAnalysis"), f"{BLUE_GREEN}.prePromotionAnalysis"
-        )
-        or None,
-        post_promotion_analysis=_mapping(
-            raw.get("postPromotionAnalysis"), f"{BLUE_GREEN}.postPromotionAnalysis"
-        )
-        or None,
+        pre_promotion_analysis=_analysis(raw, "prePromotionAnalysis"),
+        post_promotion_analysis=_analysis(raw, "postPromotionAnalysis"),
+        active_metadata=parse_pod_metadata(
+            raw.get("activeMetadata"), f"{BLUE_GREEN}.activeMetadata"
+        ),
+        preview_metadata=parse_pod_metadata(
+            raw.get("previewMetadata"), f"{BLUE_GREEN}.previewMetadata"
+        ),
     )
+
+
+def _check_blue_green(strategy: r.BlueGreenStrategy, revision_history_limit: int) -> None:
+    limit = strategy.scale_down_delay_revision_limit
+    if limit is not None and limit > revision_history_limit:
+        raise SpecError(
+            f"{BLUE_GREEN}.scaleDownDelayRevisionLimit",
+            f"Invalid value: {limit}: This rollout's revision history limit can not be "
+            "smaller than the rollout's scale down limit",
+        )
 
 
 def _strategy(raw: JSON) -> r.Strategy:
@@ -397,15 +413,17 @@ def parse_spec(spec: JSON) -> r.RolloutSpec:
     )
     if deadline <= min_ready:
         raise SpecError("spec.progressDeadlineSeconds", "must be greater than minReadySeconds")
+    strategy = _strategy(_mapping(spec.get("strategy"), "spec.strategy"))
+    history = _int(spec.get("revisionHistoryLimit"), "spec.revisionHistoryLimit", default=10)
+    if isinstance(strategy, r.BlueGreenStrategy):
+        _check_blue_green(strategy, history)
     return r.RolloutSpec(
         replicas=None if replicas is None else _int(replicas, "spec.replicas"),
         selector=selector,
         template=template,
-        strategy=_strategy(_mapping(spec.get("strategy"), "spec.strategy")),
+        strategy=strategy,
         min_ready_seconds=min_ready,
-        revision_history_limit=_int(
-            spec.get("revisionHistoryLimit"), "spec.revisionHistoryLimit", default=10
-        ),
+        revision_history_limit=history,
         progress_deadline_seconds=deadline,
         progress_deadline_abort=bool(spec.get("progressDeadlineAbort", False)),
         paused=bool(spec.get("paused", False)),

@@ -126,11 +126,35 @@ class BlueGreenStrategy:
     auto_promotion_enabled: bool = True
     auto_promotion_seconds: int = 0
     preview_replica_count: int | None = None
-    scale_down_delay_seconds: int = 30
+    # None when not written: post-promotion analysis then holds the old set until it succeeds
+    scale_down_delay_seconds: int | None = None
     scale_down_delay_revision_limit: int | None = None
-    abort_scale_down_delay_seconds: int = 30
-    pre_promotion_analysis: JSON | None = None
-    post_promotion_analysis: JSON | None = None
+    abort_scale_down_delay_seconds: int | None = None
+    pre_promotion_analysis: analysis_model.RolloutAnalysis | None = dataclasses.field(
+        default=None, compare=False
+    )
+    post_promotion_analysis: analysis_model.RolloutAnalysis | None = dataclasses.field(
+        default=None, compare=False
+    )
+    active_metadata: PodMetadata | None = None
+    preview_metadata: PodMetadata | None = None
+
+    @property
+    def effective_scale_down_delay(self) -> int:
+        """Seconds the previous active set stays up after the switch (default 30)."""
+        delay = self.scale_down_delay_seconds
+        return 30 if delay is None else delay
+
+    @property
+    def effective_abort_scale_down_delay(self) -> int:
+        """Seconds the preview set stays up after an abort (default 30; 0 = forever)."""
+        delay = self.abort_scale_down_delay_seconds
+        return 30 if delay is None else delay
+
+    @property
+    def needs_controller_pause(self) -> bool:
+        """The controller holds the switch with a BlueGreenPause (a manual or timed gate)."""
+        return not self.auto_promotion_enabled or self.auto_promotion_seconds > 0
 
 
 Strategy = CanaryStrategy | BlueGreenStrategy
@@ -200,6 +224,11 @@ class Rollout:
     def canary(self) -> CanaryStrategy | None:
         strategy = self.spec.strategy
         return strategy if isinstance(strategy, CanaryStrategy) else None
+
+    @property
+    def blue_green(self) -> BlueGreenStrategy | None:
+        strategy = self.spec.strategy
+        return strategy if isinstance(strategy, BlueGreenStrategy) else None
 
     @property
     def replicas(self) -> int:

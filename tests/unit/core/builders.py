@@ -21,6 +21,7 @@ from rollouts.core.observed import (
     REVISION,
     Observed,
     ReplicaSetState,
+    RunState,
     ServiceState,
 )
 
@@ -207,6 +208,7 @@ def _created(body: Mapping[str, Any]) -> ReplicaSetState:
         ready=size,
         available=size,
         revision=int(meta["annotations"][REVISION]),
+        created=stamp(T0 + datetime.timedelta(minutes=int(meta["annotations"][REVISION]))),
         template=spec["template"],
         ephemeral=_recorded(meta["annotations"].get(EPHEMERAL_METADATA)),
     )
@@ -238,14 +240,50 @@ def _apply_action(
         )
     elif isinstance(action, actions.DeleteReplicaSet):
         sets.pop(action.name, None)
+    elif isinstance(action, actions.SetReplicaSetRevision):
+        sets[action.name] = dataclasses.replace(
+            sets[action.name], revision=action.revision, revision_history=action.history
+        )
     elif isinstance(action, actions.SwitchService):
         old = world.services.get(action.name)
         selector = {**(old.selector if old else {}), HASH_LABEL: action.pod_hash}
         switched = ServiceState(name=action.name, selector=selector, managed_by=NAME)
         world = dataclasses.replace(world, services={**world.services, action.name: switched})
-    else:
+    elif isinstance(action, actions.SetCanaryWeight):
         world = dataclasses.replace(world, canary_weight=action.weight)
+    else:
+        world = _apply_run_action(action, world)
     return world
+
+
+def _apply_run_action(action: actions.Action, world: Observed) -> Observed:
+    """Runs are created Pending; a terminated one ends Successful, as the run controller does."""
+    runs = {run.name: run for run in world.analysis_runs}
+    if isinstance(action, actions.CreateAnalysisRun):
+        meta = action.body["metadata"]
+        runs[meta["name"]] = RunState(
+            meta["name"], model.AnalysisPhase.PENDING, pod_hash=meta["labels"][HASH_LABEL]
+        )
+    elif isinstance(action, actions.TerminateAnalysisRun):
+        runs[action.name] = dataclasses.replace(
+            runs[action.name], phase=model.AnalysisPhase.SUCCESSFUL, terminating=True
+        )
+    elif isinstance(action, actions.DeleteAnalysisRun):
+        runs.pop(action.name, None)
+    else:
+        raise AssertionError(f"not modelled: {action}")
+    return dataclasses.replace(world, analysis_runs=tuple(runs.values()))
+
+
+def finish_run(
+    world: Observed, name: str, phase: model.AnalysisPhase, message: str = ""
+) -> Observed:
+    """The run controller ended run `name` in `phase`."""
+    runs = tuple(
+        dataclasses.replace(run, phase=phase, message=message) if run.name == name else run
+        for run in world.analysis_runs
+    )
+    return dataclasses.replace(world, analysis_runs=runs)
 
 
 def apply(plan: actions.Plan, ro: model.Rollout, world: Observed) -> tuple[model.Rollout, Observed]:

@@ -752,15 +752,6 @@ def test_progress_deadline_abort_aborts_the_timed_out_update() -> None:
     assert plan.actions == (_scale(STABLE, 4, 3, 1), _scale(CANARY, 1, 3, 2))
 
 
-def test_the_blue_green_strategy_is_reported_as_unsupported() -> None:
-    body = b.manifest("v1")
-    body["spec"]["strategy"] = {"blueGreen": {"activeService": "active"}}
-    plan = _plan(model.parse_rollout(body), b.observed())
-    assert plan.actions == ()
-    assert plan.status["phase"] == "Degraded"
-    assert plan.status["message"].startswith('InvalidSpec: The Rollout "web" is invalid: ')
-
-
 def test_old_pods_going_away_count_as_progress() -> None:
     ro, world = _stuck()
     recorded = {**ro.status.raw, "replicas": 7}  # two more old pods were running last time

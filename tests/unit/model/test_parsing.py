@@ -307,10 +307,20 @@ INVALID = [
     ),
     pytest.param(
         [_blue_green(activeService="svc", previewService="svc")],
-        "spec.strategy.blueGreen.previewService",
-        "This rollout uses the same service for the active and preview services, "
-        "but two different services are required.",
+        "spec.strategy.blueGreen.activeService",
+        'Invalid value: "svc": This rollout uses the same service for the active and preview '
+        "services, but two different services are required.",
         id="blue-green-same-services",
+    ),
+    pytest.param(
+        [
+            _blue_green(activeService="a", scaleDownDelayRevisionLimit=3),
+            _set("revisionHistoryLimit", 2),
+        ],
+        "spec.strategy.blueGreen.scaleDownDelayRevisionLimit",
+        "Invalid value: 3: This rollout's revision history limit can not be smaller than the "
+        "rollout's scale down limit",
+        id="blue-green-scale-down-limit-over-history-limit",
     ),
     # spec
     pytest.param(
@@ -482,7 +492,34 @@ def test_set_canary_scale_takes_one_form(scale: dict[str, Any], expected: model.
 def test_blue_green_is_parsed_with_its_defaults() -> None:
     strategy = _parse(_blue_green(activeService="active")).spec.strategy
     assert strategy == model.BlueGreenStrategy(active_service="active")
-    assert (strategy.scale_down_delay_seconds, strategy.abort_scale_down_delay_seconds) == (30, 30)
+    assert isinstance(strategy, model.BlueGreenStrategy)
+    assert (strategy.effective_scale_down_delay, strategy.effective_abort_scale_down_delay) == (
+        30,
+        30,
+    )
+    assert (strategy.auto_promotion_enabled, strategy.needs_controller_pause) == (True, False)
+
+
+def test_blue_green_reads_its_analyses_and_metadata() -> None:
+    strategy = _parse(
+        _blue_green(
+            activeService="active",
+            previewService="preview",
+            autoPromotionEnabled=False,
+            prePromotionAnalysis={"templates": [{"templateName": "smoke"}]},
+            postPromotionAnalysis={"templates": [{"templateName": "soak", "clusterScope": True}]},
+            activeMetadata={"labels": {"role": "active"}},
+            previewMetadata={"labels": {"role": "preview"}},
+        )
+    ).spec.strategy
+    assert isinstance(strategy, model.BlueGreenStrategy)
+    assert strategy.pre_promotion_analysis is not None
+    assert strategy.post_promotion_analysis is not None
+    assert strategy.pre_promotion_analysis.templates == (model.TemplateRef("smoke"),)
+    assert strategy.post_promotion_analysis.templates == (model.TemplateRef("soak", True),)
+    assert strategy.active_metadata == model.PodMetadata(labels={"role": "active"})
+    assert strategy.preview_metadata == model.PodMetadata(labels={"role": "preview"})
+    assert strategy.needs_controller_pause
 
 
 def test_metadata_is_read_with_defaults() -> None:
