@@ -11,7 +11,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from rollouts.devcluster import fielderrors, kinds, selectors
+from rollouts.devcluster import cron, defaults, fielderrors, kinds, selectors
 
 JSON = dict[str, Any]
 Errors = list[fielderrors.FieldError]
@@ -118,6 +118,97 @@ def _service(obj: JSON, current: JSON | None) -> Errors:
     return errors
 
 
+_RUN_TO_COMPLETION = ["OnFailure", "Never"]
+
+
+def _non_negative(spec: JSON, path: str, *fields: str) -> Errors:
+    errors: Errors = []
+    for field in fields:
+        value = spec.get(field)
+        if value is not None and (not isinstance(value, int) or value < 0):
+            errors.append(
+                fielderrors.invalid(f"{path}.{field}", value, "must be greater than or equal to 0")
+            )
+    return errors
+
+
+def _job_spec(spec: Any, path: str) -> Errors:
+    """What every Job spec must satisfy, in a Job or in a CronJob's jobTemplate."""
+    if not isinstance(spec, dict):
+        return [fielderrors.required(path)]
+    template_spec = (spec.get("template") or {}).get("spec")
+    errors = _containers(template_spec, f"{path}.template.spec")
+    errors += _non_negative(
+        spec, path, "parallelism", "completions", "backoffLimit", "activeDeadlineSeconds"
+    )
+    restart = (
+        (template_spec or {}).get("restartPolicy") if isinstance(template_spec, dict) else None
+    )
+    if restart not in _RUN_TO_COMPLETION:
+        errors.append(
+            fielderrors.not_supported(
+                f"{path}.template.spec.restartPolicy", restart or "", _RUN_TO_COMPLETION
+            )
+        )
+    return errors
+
+
+def _job(obj: JSON, current: JSON | None) -> Errors:
+    spec = obj.get("spec") or {}
+    errors = _job_spec(spec, "spec")
+    if current is not None:
+        if spec.get("selector") != (current.get("spec") or {}).get("selector"):
+            errors.append(
+                fielderrors.invalid(
+                    "spec.selector", json.dumps(spec.get("selector")), "field is immutable"
+                )
+            )
+        return errors
+    uid = obj["metadata"].get("uid", "")
+    if not spec.get("manualSelector") and spec.get("selector") != (
+        defaults.generated_job_selector(uid)
+    ):
+        errors.append(
+            fielderrors.invalid(
+                "spec.selector", json.dumps(spec.get("selector")), "`selector` not auto-generated"
+            )
+        )
+    elif spec.get("manualSelector"):
+        errors += _selector(spec)
+    return errors
+
+
+def _cron_job(obj: JSON, current: JSON | None) -> Errors:
+    spec = obj.get("spec") or {}
+    errors: Errors = []
+    schedule = spec.get("schedule")
+    if not schedule:
+        errors.append(fielderrors.required("spec.schedule"))
+    else:
+        try:
+            cron.parse(str(schedule))
+        except cron.CronError as exc:
+            errors.append(fielderrors.invalid("spec.schedule", schedule, str(exc)))
+    try:
+        cron.zone(spec.get("timeZone"))
+    except cron.CronError:
+        errors.append(
+            fielderrors.invalid("spec.timeZone", spec.get("timeZone"), "unknown time zone")
+        )
+    errors += _non_negative(
+        spec, "spec", "startingDeadlineSeconds", "successfulJobsHistoryLimit",
+        "failedJobsHistoryLimit",
+    )  # fmt: skip
+    policy = spec.get("concurrencyPolicy")
+    if policy not in ("Allow", "Forbid", "Replace"):
+        errors.append(
+            fielderrors.not_supported(
+                "spec.concurrencyPolicy", policy or "", ["Allow", "Forbid", "Replace"]
+            )
+        )
+    return errors + _job_spec((spec.get("jobTemplate") or {}).get("spec"), "spec.jobTemplate.spec")
+
+
 def _crd(obj: JSON, current: JSON | None) -> Errors:
     spec = obj.get("spec") or {}
     names = spec.get("names") or {}
@@ -154,6 +245,8 @@ def _crd(obj: JSON, current: JSON | None) -> Errors:
 _VALIDATORS: dict[tuple[str, str], Callable[[JSON, JSON | None], Errors]] = {
     ("apps", "deployments"): _workload,
     ("apps", "replicasets"): _workload,
+    ("batch", "jobs"): _job,
+    ("batch", "cronjobs"): _cron_job,
     ("", "pods"): _pod,
     ("", "services"): _service,
     ("apiextensions.k8s.io", "customresourcedefinitions"): _crd,

@@ -17,18 +17,24 @@ if TYPE_CHECKING:
 
 DEPLOYMENTS_KEY = ("apps", "deployments")
 REPLICASETS_KEY = ("apps", "replicasets")
+JOBS_KEY = ("batch", "jobs")
+CRONJOBS_KEY = ("batch", "cronjobs")
 PROPAGATION_FINALIZERS = ("orphan", "foregroundDeletion")
 
 
 _CONTROLLERS = {
     DEPLOYMENTS_KEY: "deployment",
     REPLICASETS_KEY: "replicaset",
+    JOBS_KEY: "job",
+    CRONJOBS_KEY: "cronjob",
     store.PODS_KEY: "pod",
 }
 # a change to a dependent of these kinds wakes its owner's controller
 _OWNER_CONTROLLERS = {
     (store.PODS_KEY, "ReplicaSet"): "replicaset",
     (REPLICASETS_KEY, "Deployment"): "deployment",
+    (store.PODS_KEY, "Job"): "job",
+    (JOBS_KEY, "CronJob"): "cronjob",
 }
 
 

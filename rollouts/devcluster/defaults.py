@@ -65,6 +65,70 @@ def _replica_set(obj: JSON) -> None:
     _template(spec)
 
 
+JOB_NAME_LABELS = ("batch.kubernetes.io/job-name", "job-name")
+CONTROLLER_UID_LABELS = ("batch.kubernetes.io/controller-uid", "controller-uid")
+
+
+def generated_job_selector(uid: str) -> JSON:
+    """The selector the apiserver gives a Job that does not set `manualSelector`."""
+    return {"matchLabels": {CONTROLLER_UID_LABELS[0]: uid}}
+
+
+def _job_selector(obj: JSON) -> None:
+    # Pods are labelled with the Job's name and uid, and selected by the uid alone, so that a
+    # Job never adopts pods of an earlier Job of the same name; a label the user already set
+    # is left for validation to judge
+    spec = obj["spec"]
+    meta = obj.get("metadata") or {}
+    template = spec.setdefault("template", {})
+    labels = template.setdefault("metadata", {}).setdefault("labels", {})
+    for key in JOB_NAME_LABELS:
+        labels.setdefault(key, meta.get("name", ""))
+    for key in CONTROLLER_UID_LABELS:
+        labels.setdefault(key, meta.get("uid", ""))
+    selector = spec.setdefault("selector", {})
+    if isinstance(selector, dict):
+        match = selector.setdefault("matchLabels", {})
+        match.setdefault(CONTROLLER_UID_LABELS[0], meta.get("uid", ""))
+
+
+def _job_spec(spec: JSON) -> None:
+    if spec.get("completions") is None and spec.get("parallelism") is None:
+        spec["completions"] = 1
+    spec.setdefault("parallelism", 1)
+    spec.setdefault("backoffLimit", 6)
+    spec.setdefault("completionMode", "NonIndexed")
+    spec.setdefault("suspend", False)
+    spec.setdefault(
+        "podReplacementPolicy", "Failed" if spec.get("podFailurePolicy") else "TerminatingOrFailed"
+    )
+
+
+def _job(obj: JSON) -> None:
+    spec = obj.setdefault("spec", {})
+    _job_spec(spec)
+    if not spec.get("manualSelector"):
+        _job_selector(obj)
+    template_labels = ((spec.get("template") or {}).get("metadata") or {}).get("labels")
+    meta = obj.setdefault("metadata", {})
+    if template_labels and not meta.get("labels"):
+        meta["labels"] = dict(template_labels)
+    _template(spec)
+
+
+def _cron_job(obj: JSON) -> None:
+    spec = obj.setdefault("spec", {})
+    spec.setdefault("concurrencyPolicy", "Allow")
+    spec.setdefault("suspend", False)
+    spec.setdefault("successfulJobsHistoryLimit", 3)
+    spec.setdefault("failedJobsHistoryLimit", 1)
+    job_template = spec.get("jobTemplate")
+    if isinstance(job_template, dict):
+        job_template.setdefault("metadata", {}).setdefault("creationTimestamp", None)
+        if isinstance(job_template.get("spec"), dict):
+            _template(job_template["spec"])
+
+
 def _pod(obj: JSON) -> None:
     spec = obj.get("spec")
     if isinstance(spec, dict):
@@ -116,6 +180,8 @@ def _crd(obj: JSON) -> None:
 _DEFAULTERS: dict[tuple[str, str], Callable[[JSON], None]] = {
     ("apps", "deployments"): _deployment,
     ("apps", "replicasets"): _replica_set,
+    ("batch", "jobs"): _job,
+    ("batch", "cronjobs"): _cron_job,
     ("", "pods"): _pod,
     ("", "services"): _service,
     ("", "namespaces"): _namespace,

@@ -139,6 +139,8 @@ BUILTINS: tuple[ResourceType, ...] = (
         scale=ScalePaths(),
         **_WORKLOAD,
     ),
+    _typed("batch", "Job", "jobs", namespaced=True, **_WORKLOAD),
+    _typed("batch", "CronJob", "cronjobs", namespaced=True, short_names=("cj",), **_WORKLOAD),
     _typed(
         "networking.k8s.io",
         "Ingress",

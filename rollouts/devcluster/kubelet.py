@@ -2,7 +2,8 @@
 
 A pod becomes Running and Ready `pod_ready_delay` seconds after it is scheduled, unless one of
 its images matches `broken_image_pattern`: then it stays Pending in ImagePullBackOff, as a
-canary with a bad image does on a real cluster. Deleted pods are gone shortly after.
+canary with a bad image does on a real cluster. Pods that run to completion (a Job's) then
+exit, as `completion` describes. Deleted pods are gone shortly after.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import fnmatch
 import ipaddress
 from typing import TYPE_CHECKING, Any
 
-from rollouts.devcluster import lifecycle, store
+from rollouts.devcluster import completion, lifecycle, store
 
 if TYPE_CHECKING:
     from rollouts.devcluster.simulation import Simulation
@@ -78,24 +79,36 @@ def become_ready(sim: Simulation, namespace: str | None, name: str) -> None:
     pod = sim.store.peek(pod_type, namespace, name)
     if pod is None or "deletionTimestamp" in pod["metadata"]:
         return
-    now = lifecycle.timestamp(sim.store.clock())
     status = dict(pod.get("status") or {})
+    if status.get("phase") in ("Succeeded", "Failed"):
+        return
+    now = lifecycle.timestamp(sim.store.clock())
     status["phase"] = "Running"
     status["conditions"] = _conditions(now, ready=True, previous=status.get("conditions"))
+    before = {c["name"]: c for c in status.get("containerStatuses") or ()}
     status["containerStatuses"] = [
-        {
-            "name": c["name"],
-            "image": c["image"],
-            "imageID": f"devcluster://{c['image']}",
-            "containerID": f"devcluster://{pod['metadata']['uid'][:8]}-{c['name']}",
-            "ready": True,
-            "started": True,
-            "restartCount": 0,
-            "state": {"running": {"startedAt": now}},
-        }
-        for c in pod["spec"]["containers"]
+        _running(pod, c, before.get(c["name"]) or {}, now) for c in pod["spec"]["containers"]
     ]
     _write(sim, pod, pod_type, status)
+    if completion.runs_to_completion(pod):
+        sim.after(sim.settings.pod_ready_delay, ("pod-exit", *_where(pod)))
+
+
+def _running(pod: JSON, container: JSON, before: JSON, now: str) -> JSON:
+    """A container's status once it runs; a restarted one keeps its count and last state."""
+    out: JSON = {
+        "name": container["name"],
+        "image": container["image"],
+        "imageID": f"devcluster://{container['image']}",
+        "containerID": f"devcluster://{pod['metadata']['uid'][:8]}-{container['name']}",
+        "ready": True,
+        "started": True,
+        "restartCount": int(before.get("restartCount") or 0),
+        "state": {"running": {"startedAt": now}},
+    }
+    if "lastState" in before:
+        out["lastState"] = before["lastState"]
+    return out
 
 
 def _where(pod: JSON) -> tuple[str, str]:

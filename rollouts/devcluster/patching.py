@@ -335,6 +335,11 @@ _SCHEMAS: Final[dict[str, dict[str, _Field]]] = {
         "status": _Field("WorkloadStatus"),
     },
     "WorkloadSpec": {"template": _Field("PodTemplateSpec")},
+    "Job": {"metadata": _META, "spec": _Field("WorkloadSpec"), "status": _Field("JobStatus")},
+    "JobStatus": {"conditions": _by("type")},
+    "CronJob": {"metadata": _META, "spec": _Field("CronJobSpec")},
+    "CronJobSpec": {"jobTemplate": _Field("JobTemplateSpec")},
+    "JobTemplateSpec": {"metadata": _META, "spec": _Field("WorkloadSpec")},
     "WorkloadStatus": {"conditions": _by("type")},
     "PodTemplateSpec": {"metadata": _META, "spec": _Field("PodSpec")},
     "Pod": {"metadata": _META, "spec": _Field("PodSpec"), "status": _Field("PodStatus")},
@@ -377,8 +382,11 @@ _SCHEMAS: Final[dict[str, dict[str, _Field]]] = {
 
 # Kinds with a schema of their own; any other kind is only known to have ObjectMeta.
 _KINDS: Final = frozenset(
-    {"Deployment", "ReplicaSet", "Pod", "Service", "Ingress", "Namespace", "ServiceAccount"}
-)
+    {
+        "Deployment", "ReplicaSet", "Job", "CronJob", "Pod", "Service", "Ingress", "Namespace",
+        "ServiceAccount",
+    }
+)  # fmt: skip
 
 _PATCH: Final = "$patch"
 _RETAIN_KEYS: Final = "$retainKeys"

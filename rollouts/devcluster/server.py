@@ -389,13 +389,14 @@ async def delete_one(request: web.Request, target: routes.Target) -> web.StreamR
     if propagation not in (None, "Orphan", "Background", "Foreground"):
         raise apierrors.bad_request(f'propagationPolicy: Unsupported value: "{propagation}"')
     grace = request.query.get("gracePeriodSeconds", body.get("gracePeriodSeconds"))
+    options = _options(request)
     obj, gone = _store(request).delete(
         target.rtype,
         namespace=target.namespace,
         name=target.name,
         propagation=propagation,
         preconditions=body.get("preconditions"),
-        options=_options(request),
+        options=options,
         grace_seconds=None if grace is None else int(grace),
     )
     if gone and target.rtype.builtin and target.rtype.plural not in ("pods", "namespaces"):
@@ -411,9 +412,10 @@ async def delete_one(request: web.Request, target: routes.Target) -> web.StreamR
                     "kind": target.rtype.plural,
                     "uid": obj["metadata"]["uid"],
                 },
-            }
+            },
+            warnings=options.warnings,
         )
-    return respond(_out(target, obj))
+    return respond(_out(target, obj), warnings=options.warnings)
 
 
 async def delete_many(request: web.Request, target: routes.Target) -> web.StreamResponse:

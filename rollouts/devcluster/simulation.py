@@ -1,9 +1,10 @@
 """The loop that runs devcluster's simulated controllers: work items and timers.
 
 Store changes enqueue work (a de-duplicated set of keys); timed things (a pod becoming ready
-after the configured delay, a ReplicaSet's pods becoming available after minReadySeconds) are
-timers. `run_due(now)` does whatever is due and returns when the next timer falls, so the same
-loop runs under the server's event loop and, with an injected clock, in-process tests.
+after the configured delay, a ReplicaSet's pods becoming available after minReadySeconds, a
+CronJob's next run) are timers. `run_due(now)` does whatever is due and returns when the next
+timer falls, so the same loop runs under the server's event loop and, with an injected clock,
+in-process tests.
 """
 
 from __future__ import annotations
@@ -17,7 +18,17 @@ import itertools
 import logging
 from collections.abc import Callable
 
-from rollouts.devcluster import apierrors, collector, kinds, kubelet, replicasets, store
+from rollouts.devcluster import (
+    apierrors,
+    collector,
+    completion,
+    cronjobs,
+    jobs,
+    kinds,
+    kubelet,
+    replicasets,
+    store,
+)
 from rollouts.devcluster import deployments as deployment_controller
 
 log = logging.getLogger(__name__)
@@ -35,7 +46,8 @@ class Settings:
 
 
 class Simulation:
-    """Deployment, ReplicaSet, kubelet, garbage-collector and namespace controllers."""
+    """Deployment, ReplicaSet, Job, CronJob, kubelet, garbage-collector and namespace
+    controllers."""
 
     def __init__(self, objects: store.Store, settings: Settings | None = None) -> None:
         self.store = objects
@@ -47,8 +59,11 @@ class Simulation:
         self._handlers: dict[str, Callable[[Simulation, str | None, str], None]] = {
             "deployment": deployment_controller.reconcile,
             "replicaset": replicasets.reconcile,
+            "job": jobs.reconcile,
+            "cronjob": cronjobs.reconcile,
             "pod": kubelet.reconcile,
             "pod-ready": kubelet.become_ready,
+            "pod-exit": completion.exit_containers,
             "pod-final": kubelet.finish_deletion,
             "orphans": collector.collect_orphans,
             "finalize": collector.finalize,
@@ -131,3 +146,20 @@ class Simulation:
                     raise RuntimeError("settle() needs a clock with advance_to()")
                 advance(next_due)
         raise RuntimeError("the simulation did not settle")
+
+    def run_until(self, when: datetime.datetime) -> None:
+        """In-process use: run everything due up to `when`, moving the store's clock (one the
+        caller controls, with `advance_to`) from timer to timer, and finally to `when`.
+
+        Unlike `settle`, it ends where the caller says, so it works while timers keep coming
+        (a CronJob always has a next run)."""
+        advance = getattr(self.store.clock, "advance_to", None)
+        if advance is None:
+            raise RuntimeError("run_until() needs a clock with advance_to()")
+        while True:
+            next_due = self.run_due(self.store.clock())
+            if next_due is None or next_due > when:
+                break
+            advance(next_due)
+        advance(when)
+        self.run_due(when)

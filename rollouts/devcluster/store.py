@@ -43,6 +43,12 @@ ObjectKey = tuple[str | None, str]  # (namespace, name)
 CRD_KEY = ("apiextensions.k8s.io", "customresourcedefinitions")
 NAMESPACES_KEY = ("", "namespaces")
 PODS_KEY = ("", "pods")
+JOBS_KEY = ("batch", "jobs")
+JOB_ORPHAN_WARNING = (
+    "child pods are preserved by default when jobs are deleted; set "
+    "propagationPolicy=Background to remove them or set propagationPolicy=Orphan to suppress "
+    "this warning"
+)
 
 MERGE_PATCH = "application/merge-patch+json"
 JSON_PATCH = "application/json-patch+json"
@@ -248,6 +254,10 @@ class Store:
         rtype = self._storage_type(rtype)
         current = self._stored(rtype, namespace, name)
         self._check_preconditions(rtype, current, preconditions or {})
+        if propagation is None and rtype.storage_key == JOBS_KEY:
+            # batch/v1 keeps the legacy default of orphaning a Job's pods, and says so
+            propagation = "Orphan"
+            options.warnings.append(JOB_ORPHAN_WARNING)
         meta = dict(current["metadata"])
         finalizer = {"Orphan": "orphan", "Foreground": "foregroundDeletion"}.get(propagation or "")
         if (

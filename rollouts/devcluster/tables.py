@@ -765,6 +765,111 @@ _DEFAULT_COLUMNS = (
 )
 
 
+# --------------------------------------------------------------------------- batch
+
+
+def _has_condition(obj: Mapping[str, Any], kind: str) -> bool:
+    return bool(_condition_status(_status(obj), kind) == "True")
+
+
+def _job_status(job: Mapping[str, Any], _now: datetime) -> str:
+    # the first that holds, in the order kubectl's printer checks them
+    for kind in ("Complete", "Failed"):
+        if _has_condition(job, kind):
+            return kind
+    if _meta(job).get("deletionTimestamp"):
+        return "Terminating"
+    for kind in ("Suspended", "FailureTarget", "SuccessCriteriaMet"):
+        if _has_condition(job, kind):
+            return kind
+    return "Running"
+
+
+def _job_completions(job: Mapping[str, Any], _now: datetime) -> str:
+    succeeded = _int(_status(job).get("succeeded"))
+    if _spec(job).get("completions") is not None:
+        return f"{succeeded}/{_int(_spec(job).get('completions'))}"
+    parallelism = _int(_spec(job).get("parallelism"))
+    return f"{succeeded}/1 of {parallelism}" if parallelism > 1 else f"{succeeded}/1"
+
+
+def _job_duration(job: Mapping[str, Any], now: datetime) -> str:
+    start = parse_timestamp(_status(job).get("startTime"))
+    if start is None:
+        return ""
+    end = parse_timestamp(_status(job).get("completionTime"))
+    return human_duration((end or now) - start)
+
+
+def _selector_cell(*keys: str) -> CellFn:
+    return lambda obj, _: selectors.format_label_selector(_at(obj, *keys))
+
+
+def _job_template_containers(obj: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    path = ("spec", "jobTemplate", "spec", "template", "spec", "containers")
+    return [_dict(c) for c in _list(_at(obj, *path))]
+
+
+_JOB_COLUMNS = (
+    NAME,
+    Column("Status", _job_status, description="Status of the job."),
+    Column("Completions", _job_completions, description="The completion status of the job."),
+    Column("Duration", _job_duration, description="Time required to complete the job."),
+    AGE,
+    _CONTAINERS,
+    _IMAGES,
+    _wide("Selector", _selector_cell("spec", "selector"), "The label selector of its pods."),
+)
+
+
+def _bool_pointer(value: Any) -> str:
+    return "<unset>" if value is None else ("True" if value else "False")
+
+
+def _last_schedule(cronjob: Mapping[str, Any], now: datetime) -> str:
+    last = _status(cronjob).get("lastScheduleTime")
+    return age(last, now) if last else "<none>"
+
+
+_CRONJOB_COLUMNS = (
+    NAME,
+    Column("Schedule", _field("spec", "schedule"), description="The cron schedule."),
+    Column(
+        "Timezone",
+        lambda cj, _: _text(_spec(cj).get("timeZone")) or "<none>",
+        description="The time zone of the schedule.",
+    ),
+    Column(
+        "Suspend",
+        lambda cj, _: _bool_pointer(_spec(cj).get("suspend")),
+        description="Whether later runs are suspended.",
+    ),
+    Column(
+        "Active",
+        lambda cj, _: len(_list(_status(cj).get("active"))),
+        type="integer",
+        description="The number of running jobs.",
+    ),
+    Column("Last Schedule", _last_schedule, description="When a job was last scheduled."),
+    AGE,
+    _wide(
+        "Containers",
+        lambda cj, _: ",".join(_text(c.get("name")) for c in _job_template_containers(cj)),
+        "Names of the job template's containers.",
+    ),
+    _wide(
+        "Images",
+        lambda cj, _: ",".join(_text(c.get("image")) for c in _job_template_containers(cj)),
+        "Images of the job template's containers.",
+    ),
+    _wide(
+        "Selector",
+        _selector_cell("spec", "jobTemplate", "spec", "selector"),
+        "The label selector of its jobs' pods.",
+    ),
+)
+
+
 # --------------------------------------------------------------------------- other built-ins
 
 
@@ -777,6 +882,8 @@ _PRINTERS: Mapping[str, tuple[Column, ...]] = MappingProxyType(
         "pods": _POD_COLUMNS,
         "deployments": _DEPLOYMENT_COLUMNS,
         "replicasets": _REPLICASET_COLUMNS,
+        "jobs": _JOB_COLUMNS,
+        "cronjobs": _CRONJOB_COLUMNS,
         "services": _SERVICE_COLUMNS,
         "ingresses": _INGRESS_COLUMNS,
         "endpoints": _ENDPOINTS_COLUMNS,

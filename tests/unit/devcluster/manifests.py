@@ -23,6 +23,8 @@ EVENTS = _builtin("events.k8s.io", "events")
 DEPLOYMENTS = _builtin("apps", "deployments")
 REPLICASETS = _builtin("apps", "replicasets")
 CRDS = _builtin("apiextensions.k8s.io", "customresourcedefinitions")
+JOBS = _builtin("batch", "jobs")
+CRONJOBS = _builtin("batch", "cronjobs")
 
 
 def pod_template(image: str = "nginx:1.25", labels: JSON | None = None) -> JSON:
@@ -68,6 +70,51 @@ def pod(name: str = "p", *, image: str = "nginx:1.25", **meta: Any) -> JSON:
         "kind": "Pod",
         "metadata": {"name": name, **meta},
         "spec": {"containers": [{"name": "web", "image": image}]},
+    }
+
+
+def job_spec(
+    *,
+    image: str = "busybox",
+    restart: str = "Never",
+    exit_code: int | None = None,
+    **spec: Any,
+) -> JSON:
+    """A Job's spec of one container; `exit_code` sets the annotation its pods exit with."""
+    annotations = {} if exit_code is None else {"devcluster.rollouts.io/exit-code": str(exit_code)}
+    return {
+        "template": {
+            "metadata": {"annotations": annotations},
+            "spec": {
+                "restartPolicy": restart,
+                "containers": [{"name": "main", "image": image, "command": ["true"]}],
+            },
+        },
+        **copy.deepcopy(spec),
+    }
+
+
+def job(name: str = "pi", **kwargs: Any) -> JSON:
+    """A Job; keyword arguments go to `job_spec`."""
+    return {
+        "apiVersion": "batch/v1",
+        "kind": "Job",
+        "metadata": {"name": name},
+        "spec": job_spec(**kwargs),
+    }
+
+
+def cronjob(name: str = "nightly", schedule: str = "*/5 * * * *", **spec: Any) -> JSON:
+    """A CronJob running `job_spec()`; extra keyword arguments go into its spec."""
+    return {
+        "apiVersion": "batch/v1",
+        "kind": "CronJob",
+        "metadata": {"name": name},
+        "spec": {
+            "schedule": schedule,
+            "jobTemplate": {"spec": job_spec()},
+            **copy.deepcopy(spec),
+        },
     }
 
 

@@ -201,6 +201,46 @@ def test_create_clusterrolebinding():
     assert binding["roleRef"] == {"apiGroup": RBAC, "kind": "ClusterRole", "name": "cr"}
 
 
+def test_create_job_with_a_command():
+    assert _captured("job") == {
+        "apiVersion": "batch/v1",
+        "kind": "Job",
+        "metadata": {"name": "pi"},
+        "spec": {
+            "template": {
+                "metadata": {},
+                "spec": {
+                    "containers": [_container(name="pi", image="busybox", command=["echo", "hi"])],
+                    "restartPolicy": "Never",
+                },
+            }
+        },
+        "status": {},
+    }
+
+
+def test_create_cronjob_with_schedule_and_restart_policy():
+    cronjob = _captured("cronjob")
+
+    assert cronjob["spec"] == {
+        "schedule": "0 3 * * *",
+        "jobTemplate": {
+            "metadata": {"name": "nightly"},
+            "spec": {
+                "template": {
+                    "metadata": {},
+                    "spec": {
+                        "containers": [
+                            _container(name="nightly", image="busybox", command=["date"])
+                        ],
+                        "restartPolicy": "OnFailure",
+                    },
+                }
+            },
+        },
+    }
+
+
 # --- Go's JSON rules on hand-built bodies ------------------------------------------------
 
 
