@@ -56,20 +56,17 @@ def exited_status(pod: JSON, code: int, now: str) -> JSON:
     statuses = []
     for container in status.get("containerStatuses") or ():
         done = _terminated(container, code, now)
+        stopped = {**container, "ready": False, "started": False}
         if restart:
-            statuses.append(
-                {
-                    **container,
-                    "ready": False,
-                    "started": False,
-                    "restartCount": int(container.get("restartCount") or 0) + 1,
-                    "lastState": {"terminated": done},
-                    "state": {"waiting": {"reason": "CrashLoopBackOff"}},
-                }
+            count = int(container.get("restartCount") or 0) + 1
+            stopped.update(
+                restartCount=count,
+                lastState={"terminated": done},
+                state={"waiting": {"reason": "CrashLoopBackOff"}},
             )
         else:
-            statuses.append({**container, "ready": False, "started": False,
-                             "state": {"terminated": done}})  # fmt: skip
+            stopped["state"] = {"terminated": done}
+        statuses.append(stopped)
     status["containerStatuses"] = statuses
     if not restart:
         status["phase"] = "Succeeded" if code == 0 else "Failed"
