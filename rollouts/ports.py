@@ -74,8 +74,14 @@ class Cluster(Protocol):
         self, namespace: str, name: str, status: Mapping[str, Any], *, resource_version: str
     ) -> Mapping[str, Any]: ...
 
-    def set_rollout_revision(self, namespace: str, name: str, revision: str) -> None:
-        """The Rollout's `rollout.argoproj.io/revision` annotation (metadata, not status)."""
+    def annotate_rollout(
+        self, namespace: str, name: str, annotations: Mapping[str, str | None]
+    ) -> None:
+        """The Rollout's own annotations (metadata, not status); None removes one."""
+        ...
+
+    def scale_deployment(self, namespace: str, name: str, replicas: int) -> None:
+        """Resize the Deployment a workloadRef names (through its scale subresource)."""
         ...
 
 
@@ -83,6 +89,10 @@ class Observer(Protocol):
     """Reads, from caches kept current by watches."""
 
     def get_rollout(self, namespace: str, name: str) -> Mapping[str, Any] | None: ...
+
+    def get_workload(self, namespace: str, name: str) -> Mapping[str, Any] | None:
+        """The Deployment a workloadRef names, or None when it does not exist."""
+        ...
 
     def observe(self, rollout: model.Rollout) -> Observed: ...
 

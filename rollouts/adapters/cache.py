@@ -99,18 +99,21 @@ class Caches:
         self.replica_sets = ObjectCache()
         self.services = ObjectCache()
         self.ingresses = ObjectCache()
+        self.deployments = ObjectCache()  # the ones a workloadRef may name
         self.analysis_runs = ObjectCache()
         self.analysis_templates = ObjectCache()
         self.cluster_analysis_templates = ObjectCache()
 
 
 def rollout_references(rollout: Body) -> set[str]:
-    """The Services and Ingresses a Rollout names (its own namespace), either strategy."""
+    """The Services, Ingresses and Deployment a Rollout names (its own namespace)."""
     strategy = (rollout.get("spec") or {}).get("strategy") or {}
     canary = strategy.get("canary") or {}
     blue_green = strategy.get("blueGreen") or {}
     nginx = (canary.get("trafficRouting") or {}).get("nginx") or {}
+    workload = (rollout.get("spec") or {}).get("workloadRef") or {}
     names = {
+        workload.get("name"),
         canary.get("stableService"),
         canary.get("canaryService"),
         blue_green.get("activeService"),

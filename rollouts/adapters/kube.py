@@ -27,6 +27,8 @@ STRATEGIC = "application/strategic-merge-patch+json"
 # The verbs this adapter uses, for deploy/rbac.yaml (checked by a contract test).
 REQUIRED_RULES = (
     ("apps", "replicasets", ("create", "get", "list", "patch", "delete")),
+    ("apps", "deployments", ("list",)),
+    ("apps", "deployments/scale", ("patch",)),
     ("", "services", ("list", "patch")),
     ("", "events", ("create",)),
     ("", "pods", ("list", "patch")),
@@ -128,6 +130,10 @@ class KubeCluster:
                     caches.ingresses,
                     lambda: self.networking.list_namespaced_ingress(namespace, **raw_list),
                 ),
+                (
+                    caches.deployments,
+                    lambda: self.apps.list_namespaced_deployment(namespace, **raw_list),
+                ),
             ]
         return [
             *custom,
@@ -137,6 +143,7 @@ class KubeCluster:
             ),
             (caches.services, lambda: self.core.list_service_for_all_namespaces(**raw_list)),
             (caches.ingresses, lambda: self.networking.list_ingress_for_all_namespaces(**raw_list)),
+            (caches.deployments, lambda: self.apps.list_deployment_for_all_namespaces(**raw_list)),
         ]
 
     def _seen(self, target: cache.ObjectCache, body: Mapping[str, Any] | None) -> None:
@@ -394,8 +401,10 @@ class KubeCluster:
         self._seen(self.caches.rollouts, patched)
         return patched or {}
 
-    def set_rollout_revision(self, namespace: str, name: str, revision: str) -> None:
-        patch = {"metadata": {"annotations": {obs.REVISION: revision}}}
+    def annotate_rollout(
+        self, namespace: str, name: str, annotations: Mapping[str, str | None]
+    ) -> None:
+        patch = {"metadata": {"annotations": dict(annotations)}}
         patched = call(
             lambda: self.custom.patch_namespaced_custom_object(
                 refs.GROUP,
@@ -409,6 +418,17 @@ class KubeCluster:
             )
         )
         self._seen(self.caches.rollouts, patched)
+
+    def scale_deployment(self, namespace: str, name: str, replicas: int) -> None:
+        call(
+            lambda: self.apps.patch_namespaced_deployment_scale(
+                name,
+                namespace,
+                {"spec": {"replicas": replicas}},
+                _content_type=MERGE,
+                _preload_content=False,
+            )
+        )
 
 
 class EventRecorder:

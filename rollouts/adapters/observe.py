@@ -145,6 +145,9 @@ class CachedObserver:
     def get_rollout(self, namespace: str, name: str) -> Mapping[str, Any] | None:
         return self.caches.rollouts.get(namespace, name)
 
+    def get_workload(self, namespace: str, name: str) -> Mapping[str, Any] | None:
+        return self.caches.deployments.get(namespace, name)
+
     def get_analysis_run(self, namespace: str, name: str) -> Mapping[str, Any] | None:
         return self.caches.analysis_runs.get(namespace, name)
 

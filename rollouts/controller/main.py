@@ -91,6 +91,12 @@ def register(registry: kopf.OperatorRegistry, rt: runtime.Runtime) -> None:
         lambda kind, body: rt.on_referenced(rt.caches.ingresses, kind, body),
     )
     on(
+        "apps",
+        "v1",
+        "deployments",
+        lambda kind, body: rt.on_referenced(rt.caches.deployments, kind, body),
+    )
+    on(
         "argoproj.io",
         "v1alpha1",
         "analysistemplates",

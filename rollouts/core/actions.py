@@ -106,6 +106,15 @@ class SwitchService:
 
 
 @dataclasses.dataclass(frozen=True)
+class ScaleWorkload:
+    """Resize the Deployment a workloadRef names (its scaleDown migration)."""
+
+    name: str
+    replicas: int
+    previous: int
+
+
+@dataclasses.dataclass(frozen=True)
 class SetCanaryWeight:
     weight: int
     previous: int | None
@@ -124,16 +133,18 @@ Action = (
     | DeleteAnalysisRun
     | SwitchService
     | SetCanaryWeight
+    | ScaleWorkload
 )
 
 
 @dataclasses.dataclass(frozen=True)
 class Plan:
     """The decision for one reconcile: act in order, then record `status` if it changed, then
-    the Rollout's `revision` annotation when it is not the current revision yet."""
+    the Rollout's own `annotations` that are not what they should be (None removes one): its
+    revision, its workload's generation."""
 
     actions: tuple[Action, ...] = ()
     status: Mapping[str, Any] = dataclasses.field(default_factory=dict)
     events: tuple[Event, ...] = ()
     requeue_after: float | None = None
-    revision: str | None = None
+    annotations: Mapping[str, str | None] = dataclasses.field(default_factory=dict)

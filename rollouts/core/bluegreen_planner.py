@@ -315,7 +315,7 @@ def _finish(
         status=doc,
         events=(*part.events, *outcome.events),
         requeue_after=min(requeue) if requeue else None,
-        revision=revisions.rollout_revision(rollout, view.new_rs),
+        annotations=revisions.rollout_annotations(rollout, view.new_rs),
     )
 
 

@@ -24,6 +24,7 @@ from rollouts.core import (
     revisions,
     rollout_analysis,
     status,
+    workload,
 )
 from rollouts.core.observed import Observed, ReplicaSetState
 from rollouts.model import conditions as c
@@ -33,9 +34,19 @@ def plan_rollout(
     rollout: model.Rollout, observed: Observed, now: datetime.datetime
 ) -> actions.Plan:
     """Decide one reconcile of `rollout` from what the cluster holds."""
-    strategy = rollout.canary
-    if strategy is None:
-        return bluegreen_planner.plan_blue_green(rollout, observed, now)
+    if rollout.canary is None:
+        plan = bluegreen_planner.plan_blue_green(rollout, observed, now)
+    else:
+        plan = _plan_canary(rollout, rollout.canary, observed, now)
+    return workload.with_workload(rollout, observed, plan)
+
+
+def _plan_canary(
+    rollout: model.Rollout,
+    strategy: model.CanaryStrategy,
+    observed: Observed,
+    now: datetime.datetime,
+) -> actions.Plan:
     pod_hash = hashing.compute_pod_template_hash(
         rollout.spec.template, rollout.status.collision_count
     )
@@ -203,7 +214,7 @@ def _finish(state: canary.CanaryPass) -> actions.Plan:
         status=doc,
         events=tuple(p.events),
         requeue_after=min(state.requeue) if state.requeue else None,
-        revision=revisions.rollout_revision(rollout, state.new_rs),
+        annotations=revisions.rollout_annotations(rollout, state.new_rs),
     )
 
 

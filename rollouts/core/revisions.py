@@ -41,9 +41,9 @@ def plan_raise(
     return dataclasses.replace(observed, replica_sets=sets), action
 
 
-def rollout_revision(rollout: model.Rollout, current: ReplicaSetState | None) -> str | None:
-    """The Rollout's revision annotation to write, or None when it already says so."""
+def rollout_annotations(rollout: model.Rollout, current: ReplicaSetState | None) -> dict[str, str]:
+    """The Rollout's revision annotation to write, if it does not say so already."""
     if current is None or current.revision <= 0:
-        return None
+        return {}
     wanted = str(current.revision)
-    return None if rollout.annotations.get(REVISION) == wanted else wanted
+    return {} if rollout.annotations.get(REVISION) == wanted else {REVISION: wanted}

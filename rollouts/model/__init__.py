@@ -61,11 +61,14 @@ from rollouts.model.rollout import (
     Rollout,
     RolloutSpec,
     RolloutStatus,
+    ScaleDown,
     SetCanaryScale,
     SetWeight,
     Step,
     Strategy,
     TrafficRouting,
+    Workload,
+    WorkloadRef,
 )
 
 __all__ = [
@@ -104,6 +107,7 @@ __all__ = [
     "RolloutSpec",
     "RolloutStatus",
     "RunSummary",
+    "ScaleDown",
     "SecretKeyRef",
     "SetCanaryScale",
     "SetWeight",
@@ -113,6 +117,8 @@ __all__ = [
     "TrafficRouting",
     "UnsupportedProvider",
     "ValueFrom",
+    "Workload",
+    "WorkloadRef",
     "format_duration",
     "invalid_spec_message",
     "parse_analysis_run",

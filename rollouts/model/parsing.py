@@ -13,8 +13,8 @@ from typing import Any
 
 from rollouts.errors import SpecError
 from rollouts.model import analysis_parsing, conditions, durations
-from rollouts.model.analysis import RolloutAnalysis
 from rollouts.model import rollout as r
+from rollouts.model.analysis import RolloutAnalysis
 
 JSON = Mapping[str, Any]
 CANARY = "spec.strategy.canary"
@@ -376,13 +376,50 @@ def _selector_matches(selector: JSON, labels: JSON) -> bool:
     return True
 
 
-def _template(spec: JSON) -> tuple[JSON, JSON]:
-    if spec.get("workloadRef") is not None:
+WORKLOAD_KINDS = {("apps", "Deployment")}
+
+
+def parse_workload_ref(raw: Any) -> r.WorkloadRef:
+    """spec.workloadRef: a Deployment of the Rollout's namespace."""
+    field = "spec.workloadRef"
+    ref = _mapping(raw, field)
+    name = ref.get("name")
+    if not name:
+        raise SpecError(f"{field}.name", "Required value")
+    api_version = str(ref.get("apiVersion") or "apps/v1")
+    kind = str(ref.get("kind") or "Deployment")
+    group = api_version.rpartition("/")[0]
+    if (group, kind) not in WORKLOAD_KINDS:
+        raise SpecError(field, f"workload of type {group}/{kind} is not supported")
+    scale_down = str(ref.get("scaleDown") or r.ScaleDown.NEVER)
+    if scale_down not in set(r.ScaleDown):
+        raise SpecError(
+            f"{field}.scaleDown",
+            f'Unsupported value: "{scale_down}": supported values: "never", "onsuccess", '
+            '"progressively"',
+        )
+    return r.WorkloadRef(str(name), api_version, kind, r.ScaleDown(scale_down))
+
+
+def resolve_workload(spec: JSON, workload: JSON | None) -> JSON:
+    """The spec with the referenced Deployment's template (and selector, when the Rollout
+    has none) in place, as Argo's controller resolves it before every reconcile."""
+    ref = parse_workload_ref(spec.get("workloadRef"))
+    if spec.get("template"):
+        raise SpecError("spec.template", "template must be empty for workload reference rollout")
+    if workload is None:
         raise SpecError(
             "spec.workloadRef",
-            "workloadRef is not supported by this controller; "
-            "put the pod template in spec.template",
+            f'Invalid value: "{ref.name}": deployments.apps "{ref.name}" not found',
         )
+    found = _mapping(workload.get("spec"), "spec.workloadRef")
+    resolved = {**spec, "template": found.get("template") or {}}
+    if not spec.get("selector"):
+        resolved["selector"] = found.get("selector") or {}
+    return resolved
+
+
+def _template(spec: JSON) -> tuple[JSON, JSON]:
     selector = _mapping(spec.get("selector"), "spec.selector")
     if not selector:
         raise SpecError("spec.selector", "Rollout has missing field '.spec.selector'")
@@ -404,7 +441,7 @@ def _template(spec: JSON) -> tuple[JSON, JSON]:
 
 
 def parse_spec(spec: JSON) -> r.RolloutSpec:
-    """The whole spec, validated."""
+    """The whole spec, validated (a workloadRef's template already resolved into it)."""
     selector, template = _template(spec)
     replicas = spec.get("replicas")
     min_ready = _int(spec.get("minReadySeconds"), "spec.minReadySeconds", default=0)
@@ -428,6 +465,7 @@ def parse_spec(spec: JSON) -> r.RolloutSpec:
         progress_deadline_abort=bool(spec.get("progressDeadlineAbort", False)),
         paused=bool(spec.get("paused", False)),
         restart_at=spec.get("restartAt") or None,
+        workload_ref=parse_workload_ref(spec["workloadRef"]) if spec.get("workloadRef") else None,
     )
 
 
@@ -483,9 +521,28 @@ def parse_status(raw: Any) -> r.RolloutStatus:
     )
 
 
-def parse_rollout(body: JSON) -> r.Rollout:
-    """A Rollout from its manifest; raises SpecError for anything Argo would call invalid."""
+def _workload(workload: JSON | None) -> r.Workload | None:
+    if workload is None:
+        return None
+    meta = _mapping(workload.get("metadata"), "metadata")
+    spec = _mapping(workload.get("spec"), "spec")
+    replicas = spec.get("replicas")
+    return r.Workload(
+        generation=int(meta.get("generation") or 1),
+        replicas=replicas if isinstance(replicas, int) else 1,
+    )
+
+
+def parse_rollout(body: JSON, *, workload: JSON | None = None) -> r.Rollout:
+    """A Rollout from its manifest; raises SpecError for anything Argo would call invalid.
+
+    `workload` is the Deployment its spec.workloadRef names (None when there is none).
+    """
     meta = _mapping(body.get("metadata"), "metadata")
+    spec = _mapping(body.get("spec"), "spec")
+    if spec.get("workloadRef") is not None:
+        spec = resolve_workload(spec, workload)
+        body = {**body, "spec": spec}
     return r.Rollout(
         name=str(meta.get("name", "")),
         namespace=str(meta.get("namespace") or "default"),
@@ -496,6 +553,7 @@ def parse_rollout(body: JSON) -> r.Rollout:
         annotations=dict(meta.get("annotations") or {}),
         deleting="deletionTimestamp" in meta,
         raw=body,
-        spec=parse_spec(_mapping(body.get("spec"), "spec")),
+        spec=parse_spec(spec),
         status=parse_status(body.get("status")),
+        workload=_workload(workload) if spec.get("workloadRef") is not None else None,
     )

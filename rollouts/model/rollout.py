@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import enum
 from collections.abc import Mapping
 from typing import Any
 
@@ -160,6 +161,32 @@ class BlueGreenStrategy:
 Strategy = CanaryStrategy | BlueGreenStrategy
 
 
+class ScaleDown(enum.StrEnum):
+    """workloadRef.scaleDown: what becomes of the referenced Deployment once the Rollout runs."""
+
+    NEVER = "never"
+    ON_SUCCESS = "onsuccess"
+    PROGRESSIVELY = "progressively"
+
+
+@dataclasses.dataclass(frozen=True)
+class WorkloadRef:
+    """spec.workloadRef: the pod template (and selector) come from this Deployment."""
+
+    name: str
+    api_version: str = "apps/v1"
+    kind: str = "Deployment"
+    scale_down: ScaleDown = ScaleDown.NEVER
+
+
+@dataclasses.dataclass(frozen=True)
+class Workload:
+    """The referenced Deployment as last seen: its generation and its own replica count."""
+
+    generation: int
+    replicas: int
+
+
 @dataclasses.dataclass(frozen=True)
 class RolloutSpec:
     replicas: int | None
@@ -172,6 +199,7 @@ class RolloutSpec:
     progress_deadline_abort: bool = False
     paused: bool = False
     restart_at: str | None = None
+    workload_ref: WorkloadRef | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -213,8 +241,9 @@ class Rollout:
     labels: Mapping[str, str] = dataclasses.field(default_factory=dict)
     annotations: Mapping[str, str] = dataclasses.field(default_factory=dict)
     deleting: bool = False
-    # the manifest as read (analysis args may point into it with fieldRef)
+    # the manifest as read, the workload's template filled in (analysis args may point into it)
     raw: JSON = dataclasses.field(default_factory=dict, compare=False, repr=False)
+    workload: Workload | None = None  # the Deployment spec.workloadRef names, when it does
 
     @property
     def ref(self) -> refs.ObjectRef:

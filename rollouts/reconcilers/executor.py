@@ -102,6 +102,11 @@ def _delete_run(a: actions.DeleteAnalysisRun, ro: model.Rollout, io: ports.Ports
     return []
 
 
+def _scale_workload(a: actions.ScaleWorkload, ro: model.Rollout, io: ports.Ports) -> Events:
+    io.cluster.scale_deployment(ro.namespace, a.name, a.replicas)
+    return []
+
+
 _RUNNERS: dict[type[Any], Callable[[Any, model.Rollout, ports.Ports], Events]] = {
     actions.CreateReplicaSet: _create_replica_set,
     actions.SetReplicaSetRevision: _revision,
@@ -115,6 +120,7 @@ _RUNNERS: dict[type[Any], Callable[[Any, model.Rollout, ports.Ports], Events]] =
     actions.CreateAnalysisRun: _create_run,
     actions.TerminateAnalysisRun: _terminate_run,
     actions.DeleteAnalysisRun: _delete_run,
+    actions.ScaleWorkload: _scale_workload,
 }
 
 

@@ -16,6 +16,7 @@ import structlog
 
 from rollouts import errors, model, ports
 from rollouts.core import actions, planner, status
+from rollouts.core.observed import REVISION
 from rollouts.model import conditions as c
 from rollouts.reconcilers import executor
 
@@ -84,13 +85,22 @@ def _invalid(io: ports.Ports, body: Mapping[str, Any], problem: errors.SpecError
     return Outcome(requeue_after=INVALID_SPEC_RECHECK)
 
 
+def _workload(io: ports.Ports, body: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """The Deployment the Rollout's spec.workloadRef names, from the watch-fed cache."""
+    ref = (body.get("spec") or {}).get("workloadRef")
+    if not isinstance(ref, Mapping) or not ref.get("name"):
+        return None
+    namespace = str((body.get("metadata") or {}).get("namespace") or "default")
+    return io.observer.get_workload(namespace, str(ref["name"]))
+
+
 def reconcile_rollout(namespace: str, name: str, *, io: ports.Ports) -> Outcome:
     """Bring one Rollout a step closer to its spec."""
     body = io.observer.get_rollout(namespace, name)
     if body is None or "deletionTimestamp" in (body.get("metadata") or {}):
         return Outcome()
     try:
-        rollout = model.parse_rollout(body)
+        rollout = model.parse_rollout(body, workload=_workload(io, body))
         observed = io.observer.observe(rollout)
         # planning can find a reference broken too (an AnalysisTemplate that does not exist)
         plan = planner.plan_rollout(rollout, observed, io.clock.now())
@@ -104,11 +114,13 @@ def reconcile_rollout(namespace: str, name: str, *, io: ports.Ports) -> Outcome:
         current=rollout.status.raw,
         doc=plan.status,
     )
-    if plan.revision is not None:
+    if plan.annotations:
         # after the status: that write is conditional on the resourceVersion this one bumps
-        io.cluster.set_rollout_revision(rollout.namespace, rollout.name, plan.revision)
-        updated = f"Rollout updated to revision {plan.revision}"
-        events.insert(0, actions.Event(c.EVENT_ROLLOUT_UPDATED, updated))
+        io.cluster.annotate_rollout(rollout.namespace, rollout.name, plan.annotations)
+        revision = plan.annotations.get(REVISION)
+        if revision is not None:
+            updated = f"Rollout updated to revision {revision}"
+            events.insert(0, actions.Event(c.EVENT_ROLLOUT_UPDATED, updated))
     for event in events:
         io.recorder.event(rollout.ref, event)
     return Outcome(requeue_after=plan.requeue_after)

@@ -52,6 +52,7 @@ CODE_RULES: frozenset[Rule] = frozenset(
         ("apps", "replicasets", "get"),
         # adapters/kube.py KubeCluster.prime: one LIST per watched kind before reconciling
         ("apps", "replicasets", "list"),
+        ("apps", "deployments", "list"),
         ("", "services", "list"),
         ("networking.k8s.io", "ingresses", "list"),
         ("argoproj.io", "rollouts", "list"),
@@ -71,8 +72,10 @@ CODE_RULES: frozenset[Rule] = frozenset(
         ("", "services", "patch"),
         # adapters/kube.py KubeCluster.patch_rollout_status
         ("argoproj.io", "rollouts/status", "patch"),
-        # adapters/kube.py KubeCluster.set_rollout_revision: the revision annotation
+        # adapters/kube.py KubeCluster.annotate_rollout: revision, workload generation
         ("argoproj.io", "rollouts", "patch"),
+        # adapters/kube.py KubeCluster.scale_deployment: workloadRef.scaleDown
+        ("apps", "deployments/scale", "patch"),
         # adapters/kube.py KubeCluster: restartAt lists the Rollout's pods and evicts old ones;
         # set_pod_metadata patches the canary/stable metadata onto running pods
         ("", "pods", "list"),
@@ -99,6 +102,7 @@ WATCHED: frozenset[tuple[str, str]] = frozenset(
         ("argoproj.io", "analysistemplates"),
         ("argoproj.io", "clusteranalysistemplates"),
         ("apps", "replicasets"),
+        ("apps", "deployments"),
         ("", "services"),
         ("networking.k8s.io", "ingresses"),
     }

@@ -571,9 +571,9 @@ def test_the_promotion_waits_for_the_router_to_carry_all_traffic() -> None:
 
 def test_an_update_sets_the_rollouts_revision_annotation() -> None:
     plan = _plan(_update(), b.observed(b.rs("v1", 5)))
-    assert plan.revision == "2"
+    assert plan.annotations == {"rollout.argoproj.io/revision": "2"}
     ro = dataclasses.replace(_at(0), annotations={"rollout.argoproj.io/revision": "2"})
-    assert _plan(ro, b.observed(b.rs("v1", 4), b.rs("v2", 1, revision=2))).revision is None
+    assert _plan(ro, b.observed(b.rs("v1", 4), b.rs("v2", 1, revision=2))).annotations == {}
 
 
 def test_a_set_that_becomes_current_again_is_raised_to_the_newest_revision() -> None:
@@ -584,7 +584,7 @@ def test_a_set_that_becomes_current_again_is_raised_to_the_newest_revision() -> 
     world = b.observed(b.rs("v1", 5), b.rs("v2", 1, revision=2))
     plan = _plan(ro, world)
     assert plan.actions[0] == actions.SetReplicaSetRevision(STABLE, 3, "1")
-    assert plan.revision == "3"
+    assert plan.annotations == {"rollout.argoproj.io/revision": "3"}
     assert ("SkipSteps", "Rollback to stable ReplicaSets") in _events(plan)
 
 

@@ -354,10 +354,28 @@ INVALID = [
         id="no-containers",
     ),
     pytest.param(
-        [_set("workloadRef", {"kind": "Deployment", "name": "web"})],
+        [_set("workloadRef", {"apiVersion": "apps/v1", "kind": "Deployment", "name": "web"})],
+        "spec.template",
+        "template must be empty for workload reference rollout",
+        id="workload-ref-with-a-template",
+    ),
+    pytest.param(
+        [
+            _set("template", None),
+            _set("workloadRef", {"apiVersion": "apps/v1", "kind": "Deployment", "name": "web"}),
+        ],
         "spec.workloadRef",
-        "workloadRef is not supported by this controller; put the pod template in spec.template",
-        id="workload-ref-unsupported",
+        'Invalid value: "web": deployments.apps "web" not found',
+        id="workload-ref-to-a-missing-deployment",
+    ),
+    pytest.param(
+        [
+            _set("template", None),
+            _set("workloadRef", {"apiVersion": "apps/v1", "kind": "StatefulSet", "name": "web"}),
+        ],
+        "spec.workloadRef",
+        "workload of type apps/StatefulSet is not supported",
+        id="workload-ref-to-an-unsupported-kind",
     ),
     pytest.param(
         [_set("minReadySeconds", 30), _set("progressDeadlineSeconds", 30)],
@@ -696,3 +714,48 @@ def test_traffic_routing_without_a_router_is_invalid() -> None:
         _parse(_routed(trafficRouting={}))
     assert failure.value.field == f"{CANARY}.trafficRouting"
     assert "needs a traffic router" in failure.value.message
+
+
+def _deployment(generation: int = 3, replicas: int = 4) -> dict[str, Any]:
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "web", "namespace": "default", "generation": generation},
+        "spec": {
+            "replicas": replicas,
+            "selector": {"matchLabels": {"app": "web"}},
+            "template": b.template("v7"),
+        },
+    }
+
+
+def test_a_workload_ref_takes_its_template_and_selector_from_the_deployment() -> None:
+    body = b.manifest("v1")
+    body["spec"].pop("template")
+    body["spec"].pop("selector")
+    body["spec"]["workloadRef"] = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "name": "web",
+        "scaleDown": "progressively",
+    }
+    ro = model.parse_rollout(body, workload=_deployment())
+    assert ro.spec.template == b.template("v7")
+    assert ro.spec.selector == {"matchLabels": {"app": "web"}}
+    assert ro.spec.workload_ref == model.WorkloadRef(
+        "web", scale_down=model.ScaleDown.PROGRESSIVELY
+    )
+    assert ro.workload == model.Workload(generation=3, replicas=4)
+    assert ro.raw["spec"]["template"] == b.template("v7")
+
+
+def test_a_workload_ref_keeps_the_rollouts_own_selector_which_must_match() -> None:
+    body = b.manifest("v1")
+    body["spec"].pop("template")
+    body["spec"]["selector"] = {"matchLabels": {"app": "other"}}
+    body["spec"]["workloadRef"] = {"apiVersion": "apps/v1", "kind": "Deployment", "name": "web"}
+    with pytest.raises(SpecError) as found:
+        model.parse_rollout(body, workload=_deployment())
+    assert str(found.value) == (
+        "spec.template.metadata.labels: `selector` does not match template `labels`"
+    )

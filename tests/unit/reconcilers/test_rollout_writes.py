@@ -55,9 +55,12 @@ class FakeCluster:
         self.body["status"] = b.merge_patch(self.body.get("status") or {}, status)
         return self.body
 
-    def set_rollout_revision(self, namespace: str, name: str, revision: str) -> None:
-        self.writes.append("patch rollout revision")
-        self.body["metadata"].setdefault("annotations", {})[REVISION] = revision
+    def annotate_rollout(
+        self, namespace: str, name: str, annotations: Mapping[str, str | None]
+    ) -> None:
+        self.writes.append("patch rollout annotations")
+        held = self.body["metadata"].setdefault("annotations", {})
+        self.body["metadata"]["annotations"] = b.merge_patch(held, annotations)
 
     def __getattr__(self, name: str) -> Any:
         def write(*args: Any, **kwargs: Any) -> None:
@@ -122,4 +125,4 @@ def test_an_initial_deploy_records_the_revision_on_the_rollout() -> None:
     cluster = FakeCluster(b.manifest("v1"))
     _settle(cluster)
     assert cluster.body["metadata"]["annotations"][REVISION] == "1"
-    assert cluster.writes.count("patch rollout revision") == 1
+    assert cluster.writes.count("patch rollout annotations") == 1
