@@ -12,6 +12,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from rollouts import model
+from rollouts.cli import pods as pod_states
+from rollouts.cli import roles
 
 JSON = Mapping[str, Any]
 HASH_LABEL = "rollouts-pod-template-hash"
@@ -97,24 +99,9 @@ def format_age(created: Any, now: datetime.datetime) -> str:
         then = datetime.datetime.fromisoformat(str(created).replace("Z", "+00:00"))
     except ValueError:
         return ""
-    return format_seconds(max(0, int((now - then).total_seconds())))
-
-
-def format_seconds(seconds: int) -> str:
-    minutes, hours, days = seconds // 60, seconds // 3600, seconds // 86400
-    if seconds < 120:
-        return f"{seconds}s"
-    if minutes < 10:
-        return f"{minutes}m{seconds % 60}s" if seconds % 60 else f"{minutes}m"
-    if hours < 3:
-        return f"{minutes}m"
-    if hours < 8:
-        return f"{hours}h{minutes % 60}m" if minutes % 60 else f"{hours}h"
-    if days < 2:
-        return f"{hours}h"
-    if days < 8:
-        return f"{days}d{hours % 24}h" if hours % 24 else f"{days}d"
-    return f"{days}d"
+    if then.tzinfo is None:
+        return ""
+    return roles.format_seconds(int((now - then).total_seconds()))
 
 
 def _steps(body: JSON) -> list[Any] | None:
@@ -167,83 +154,49 @@ def _owned_by(body: JSON, uid: str) -> bool:
     return any(ref.get("uid") == uid for ref in _meta(body).get("ownerReferences") or ())
 
 
-def compute_pod_status(pod: JSON) -> str:
-    """kubectl's STATUS column, in short: deleting, a waiting/terminated reason, or the phase."""
-    if _meta(pod).get("deletionTimestamp"):
-        return "Terminating"
-    status = pod.get("status") or {}
-    reason = str(status.get("reason") or status.get("phase") or "Unknown")
-    for container in status.get("containerStatuses") or ():
-        state = container.get("state") or {}
-        waiting = (state.get("waiting") or {}).get("reason")
-        terminated = (state.get("terminated") or {}).get("reason")
-        if waiting or terminated:
-            return str(waiting or terminated)
-    return reason
-
-
 def _pod_row(pod: JSON, now: datetime.datetime) -> Row:
-    statuses = (pod.get("status") or {}).get("containerStatuses") or ()
-    total = len(((pod.get("spec") or {}).get("containers")) or ()) or len(statuses)
-    ready = sum(1 for c in statuses if c.get("ready"))
-    restarts = sum(_int(c.get("restartCount")) for c in statuses)
-    info = f"ready:{ready}/{total}" + (f",restarts:{restarts}" if restarts else "")
+    state = pod_states.compute_pod_state(pod)
+    info = f"ready:{state.ready}" + (f",restarts:{state.restarts}" if state.restarts else "")
     meta = _meta(pod)
     age = format_age(meta.get("creationTimestamp"), now)
-    return Row(str(meta.get("name", "")), "Pod", compute_pod_status(pod), age, info)
+    return Row(str(meta.get("name", "")), "Pod", state.status, age, info)
 
 
 def compute_replica_set_status(rs: JSON) -> str:
-    spec_replicas = _int((rs.get("spec") or {}).get("replicas"))
+    """Argo's order: an unobserved generation, a ReplicaFailure, missing availability, then
+    ScaledDown (spec 0) or Healthy."""
+    spec_replicas = (rs.get("spec") or {}).get("replicas")
     status = rs.get("status") or {}
-    if spec_replicas == 0:
-        return "ScaledDown"
-    observed = _int(status.get("observedGeneration"))
-    if _int(status.get("availableReplicas")) < spec_replicas or observed < _int(
-        _meta(rs).get("generation")
-    ):
+    if _int(_meta(rs).get("generation")) > _int(status.get("observedGeneration")):
         return "Progressing"
-    failed = any(c.get("type") == "ReplicaFailure" for c in status.get("conditions") or ())
-    return "ReplicaFailure" if failed else "Healthy"
+    if any(
+        c.get("type") == "ReplicaFailure" and c.get("status") == "True"
+        for c in status.get("conditions") or ()
+    ):
+        return "ReplicaFailure"
+    if spec_replicas is not None and _int(status.get("availableReplicas")) < _int(spec_replicas):
+        return "Progressing"
+    return "ScaledDown" if spec_replicas is not None and _int(spec_replicas) == 0 else "Healthy"
 
 
-def _replica_set_info(rs: JSON, rollout_status: model.RolloutStatus, now: datetime.datetime) -> str:
-    tags = _tags(_hash(rs), rollout_status)
+def _replica_set_info(rs: JSON, body: JSON, now: datetime.datetime) -> str:
+    """`stable`, `canary`/`active`/`preview`, `ping`/`pong`, then `delay:<left>`."""
+    tags = list(roles.compute_roles(body, _hash(rs)))
     deadline = (_meta(rs).get("annotations") or {}).get(SCALE_DOWN_DEADLINE)
     if deadline:
-        left = -1
-        try:
-            when = datetime.datetime.fromisoformat(str(deadline).replace("Z", "+00:00"))
-            left = int((when - now).total_seconds())
-        except ValueError:
-            pass
-        tags = (*tags, f"delay:{format_seconds(left)}" if left > 0 else "delay:passed")
+        tags.append(f"delay:{roles.format_delay(deadline, now)}")
     return ",".join(tags)
 
 
-def _tags(pod_hash: str, status: model.RolloutStatus) -> tuple[str, ...]:
-    if not pod_hash:
-        return ()
-    if pod_hash == status.stable_rs:
-        return ("stable",)
-    if pod_hash == status.current_pod_hash:
-        return ("canary",)
-    return ()
-
-
-def _rs_view(
-    rs: JSON, pods: Sequence[JSON], status: model.RolloutStatus, now: datetime.datetime
-) -> ReplicaSetView:
-    uid, pod_hash = _meta(rs).get("uid"), _hash(rs)
-    mine = [
-        p for p in pods if (uid and _owned_by(p, str(uid))) or (pod_hash and _hash(p) == pod_hash)
-    ]
+def _rs_view(rs: JSON, pods: Sequence[JSON], body: JSON, now: datetime.datetime) -> ReplicaSetView:
+    uid = str(_meta(rs).get("uid") or "")
+    mine = [p for p in pods if uid and _owned_by(p, uid)]
     mine.sort(key=lambda p: (str(_meta(p).get("creationTimestamp", "")), _meta(p).get("name", "")))
     return ReplicaSetView(
         name=str(_meta(rs).get("name", "")),
         status=compute_replica_set_status(rs),
         age=format_age(_meta(rs).get("creationTimestamp"), now),
-        info=_replica_set_info(rs, status, now),
+        info=_replica_set_info(rs, body, now),
         pods=tuple(_pod_row(p, now) for p in mine),
     )
 
@@ -264,10 +217,16 @@ def _run_row(run: JSON, now: datetime.datetime) -> Row:
     return Row(
         name=str(meta.get("name", "")),
         kind="AnalysisRun",
-        status=str((run.get("status") or {}).get("phase") or "Pending"),
+        status=str((run.get("status") or {}).get("phase") or ""),
         age=format_age(meta.get("creationTimestamp"), now),
         info=format_run_counts(run),
     )
+
+
+def _by_age(runs: Sequence[JSON]) -> list[JSON]:
+    """Oldest first; of two made in the same second, the later name first (Argo's order)."""
+    by_name = sorted(runs, key=lambda r: str(_meta(r).get("name", "")), reverse=True)
+    return sorted(by_name, key=lambda r: str(_meta(r).get("creationTimestamp", "")))
 
 
 def _revisions(
@@ -277,37 +236,44 @@ def _revisions(
     runs: Sequence[JSON],
     now: datetime.datetime,
 ) -> tuple[RevisionView, ...]:
-    status = model.parse_status(body.get("status"))
+    """Newest revision first; its sets by name, then its AnalysisRuns."""
     numbers = sorted({_revision(o) for o in (*replica_sets, *runs)}, reverse=True)
+    by_name = sorted(replica_sets, key=lambda rs: str(_meta(rs).get("name", "")))
+    by_age = _by_age(runs)
     return tuple(
         RevisionView(
             revision=n,
             replica_sets=tuple(
-                _rs_view(rs, pods, status, now) for rs in replica_sets if _revision(rs) == n
+                _rs_view(rs, pods, body, now) for rs in by_name if _revision(rs) == n
             ),
-            analysis_runs=tuple(
-                _run_row(r, now)
-                for r in sorted(runs, key=lambda r: str(_meta(r).get("creationTimestamp", "")))
-                if _revision(r) == n
-            ),
+            analysis_runs=tuple(_run_row(r, now) for r in by_age if _revision(r) == n),
         )
         for n in numbers
     )
 
 
-def _images(replica_sets: Sequence[JSON], status: model.RolloutStatus) -> tuple[Any, ...]:
-    tagged: dict[str, list[str]] = {}
-    for rs in replica_sets:
-        if _int((rs.get("spec") or {}).get("replicas")) <= 0:
-            continue
-        pod_spec = ((rs.get("spec") or {}).get("template") or {}).get("spec") or {}
-        for container in pod_spec.get("containers") or ():
-            tags = tagged.setdefault(str(container.get("image", "")), [])
-            tags.extend(t for t in _tags(_hash(rs), status) if t not in tags)
-    order = ("canary", "stable", "active", "preview", "ping", "pong")
-    return tuple(
-        (image, tuple(sorted(tags, key=order.index))) for image, tags in sorted(tagged.items())
-    )
+def _containers(rs: JSON) -> Sequence[JSON]:
+    return (((rs.get("spec") or {}).get("template") or {}).get("spec") or {}).get(
+        "containers"
+    ) or ()
+
+
+def _images(replica_sets: Sequence[JSON], body: JSON) -> tuple[Any, ...]:
+    """The images of every set with pods (status.replicas), tagged with that set's roles."""
+    entries = [
+        (str(container.get("image", "")), roles.compute_roles(body, _hash(rs)))
+        for rs in replica_sets
+        if _int((rs.get("status") or {}).get("replicas")) > 0
+        for container in _containers(rs)
+    ]
+    return roles.merge_images(entries)
+
+
+def _strategy(body: JSON) -> str:
+    strategy = (body.get("spec") or {}).get("strategy") or {}
+    if strategy.get("canary") is not None:
+        return "Canary"
+    return "BlueGreen" if strategy.get("blueGreen") is not None else ""
 
 
 def _replicas(body: JSON) -> Replicas:
@@ -338,17 +304,18 @@ def build_view(
     steps = _steps(body)
     canary = steps is not None
     index = status.current_step_index
+    step = f"{index}/{len(steps)}" if index is not None and steps else ""
     return RolloutView(
         name=str(_meta(body).get("name", "")),
         namespace=str(_meta(body).get("namespace", "")),
         status=phase,
         message=message,
-        strategy="Canary" if canary else "BlueGreen",
+        strategy=_strategy(body),
         age=format_age(_meta(body).get("creationTimestamp"), now),
-        step=(f"{index}/{len(steps)}" if index is not None else "") if steps is not None else None,
+        step=step if canary else None,
         set_weight=str(compute_set_weight(body)) if canary else None,
         actual_weight=str(compute_actual_weight(body, owned)) if canary else None,
-        images=_images(owned, status),
+        images=_images(owned, body),
         replicas=_replicas(body),
         revisions=_revisions(body, owned, pods, own_runs, now),
     )

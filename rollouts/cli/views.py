@@ -13,53 +13,86 @@ from rollouts.cli import readmodel as rm
 OK, BAD, PROGRESSING, WAITING, WARNING, UNKNOWN, PAUSED, NEUTRAL = (
     "✔", "✖", "◌", "◷", "⚠", "?", "॥", "•",
 )  # fmt: skip
-_ICONS = {
-    **dict.fromkeys(("Healthy", "Running", "Successful", "Completed", "Succeeded"), OK),
-    **dict.fromkeys(("Degraded", "Failed", "CrashLoopBackOff", "ReplicaFailure"), BAD),
-    **dict.fromkeys(("Progressing", "Pending", "ContainerCreating", "Terminating"), PROGRESSING),
-    **dict.fromkeys(("Error", "ImagePullBackOff", "ErrImagePull", "InvalidSpec"), WARNING),
-    **dict.fromkeys(("Inconclusive", "Unknown"), UNKNOWN),
-    "Paused": PAUSED,
-    "ScaledDown": NEUTRAL,
-    "Waiting": WAITING,
-}
+NONE = " "  # a status Argo has no icon for
 ANALYSIS_RUN = "\u03b1"  # Greek alpha, as Argo draws AnalysisRuns
-_RESET = "\033[0m"
-_COLOURS = {
-    OK: "\033[32m",
-    BAD: "\033[31m",
-    WARNING: "\033[31m",
-    PROGRESSING: "\033[94m",
-    WAITING: "\033[33m",
-    UNKNOWN: "\033[33m",
-    PAUSED: "\033[33m",
+_ROLLOUT_ICONS = {
+    "Progressing": PROGRESSING, "Error": WARNING, "InvalidSpec": WARNING, "Paused": PAUSED,
+    "Healthy": OK, "Degraded": BAD, "Unknown": UNKNOWN, "ScaledDown": NEUTRAL,
+}  # fmt: skip
+_REPLICA_SET_ICONS = {
+    "Progressing": PROGRESSING, "Healthy": OK, "ReplicaFailure": BAD, "ScaledDown": NEUTRAL,
+}  # fmt: skip
+_ANALYSIS_ICONS = {
+    "Successful": OK, "Inconclusive": UNKNOWN, "Failed": BAD, "Error": WARNING,
+    "Running": PROGRESSING, "Pending": WAITING,
+}  # fmt: skip
+_POD_ICONS = {
+    **dict.fromkeys(("Pending", "Terminating", "ContainerCreating"), PROGRESSING),
+    **dict.fromkeys(("Running", "Completed"), OK),
+    **dict.fromkeys(("Failed", "InvalidImageName", "CrashLoopBackOff"), BAD),
+    **dict.fromkeys(("ImagePullBackOff", "RegistryUnavailable"), WARNING),
+    "Unknown": UNKNOWN,
 }
-_TAG_COLOURS = {"canary": "\033[33m", "stable": "\033[32m", "active": "\033[32m"}
+_RESET = "\033[0m"
+# Argo's colour table: icons, role tags, and the names of pending or running AnalysisRuns;
+# anything else is still wrapped, in code 0, as Argo does
+_COLOURS = {
+    WAITING: 33, PROGRESSING: 94, WARNING: 31, UNKNOWN: 33, OK: 32, BAD: 31,
+    "canary": 33, "stable": 32, "active": 32, "preview": 94, "ping": 94, "pong": 94,
+    "Pending": 94, "Running": 94,
+}  # fmt: skip
+ROLES = ("canary", "stable", "active", "preview", "ping", "pong")
 
 
-def status_icon(status: str) -> str:
+def pod_icon(status: str) -> str:
     if status.startswith("Init:"):
         return PROGRESSING
-    return _ICONS.get(status, UNKNOWN)
+    if status.startswith(("Signal:", "ExitCode:")):
+        return BAD
+    if status.endswith("Error") or status.startswith("Err"):
+        return WARNING
+    return _POD_ICONS.get(status, NONE)
 
 
-def format_status(status: str, *, color: bool) -> str:
-    icon = status_icon(status)
-    text = f"{icon} {status}"
-    colour = _COLOURS.get(icon) if color else None
-    return f"{colour}{text}{_RESET}" if colour else text
+def status_icon(status: str, kind: str) -> str:
+    """The icon Argo draws before a status of this kind of object."""
+    if kind == "Pod":
+        return pod_icon(status)
+    table = {"ReplicaSet": _REPLICA_SET_ICONS, "AnalysisRun": _ANALYSIS_ICONS}
+    return table.get(kind, _ROLLOUT_ICONS).get(status, NONE)
 
 
-def _tag(tag: str, *, color: bool) -> str:
-    colour = _TAG_COLOURS.get(tag) if color else None
-    return f"{colour}{tag}{_RESET}" if colour else tag
+def paint(text: str, key: str, *, color: bool) -> str:
+    """`text` in the colour Argo gives `key` (an icon, a tag or a run's status)."""
+    return f"\033[{_COLOURS.get(key, 0)}m{text}{_RESET}" if color else text
+
+
+def format_status(status: str, kind: str, *, color: bool) -> str:
+    """`<icon> <status>`; only the icon is coloured."""
+    icon = status_icon(status, kind)
+    return f"{paint(icon, icon, color=color)} {status}"
+
+
+def _paint_info(info: str, *, color: bool) -> str:
+    """Role tags and the icons of run counts in their colours; `delay:` and pods' plain."""
+    if not color or not info or info.startswith("ready:"):
+        return info
+    parts = info.split(",")
+    return ",".join(
+        paint(p, p, color=True)
+        if p in ROLES
+        else paint(p[0], p[0], color=True) + p[1:]
+        if p[:1] in (OK, BAD, UNKNOWN, WARNING)
+        else p
+        for p in parts
+    )
 
 
 def render_header(view: rm.RolloutView, *, color: bool = False) -> list[str]:
     lines = [
         f"{'Name:':<17}{view.name}",
         f"{'Namespace:':<17}{view.namespace}",
-        f"{'Status:':<17}{format_status(view.status, color=color)}",
+        f"{'Status:':<17}{format_status(view.status, 'Rollout', color=color)}",
     ]
     if view.message:
         lines.append(f"{'Message:':<17}{view.message}")
@@ -69,7 +102,7 @@ def render_header(view: rm.RolloutView, *, color: bool = False) -> list[str]:
         lines.append(f"{'  SetWeight:':<17}{view.set_weight}")
         lines.append(f"{'  ActualWeight:':<17}{view.actual_weight}")
     for i, (image, tags) in enumerate(view.images):
-        suffix = f" ({', '.join(_tag(t, color=color) for t in tags)})" if tags else ""
+        suffix = f" ({', '.join(paint(t, t, color=color) for t in tags)})" if tags else ""
         lines.append(f"{'Images:' if i == 0 else '':<17}{image}{suffix}")
     r = view.replicas
     lines.append("Replicas:")
@@ -86,33 +119,51 @@ def render_header(view: rm.RolloutView, *, color: bool = False) -> list[str]:
 
 @dataclasses.dataclass(frozen=True)
 class _Line:
-    name: str
+    """One row of the tree; `label` is drawn before the name, `painted` is the name as shown."""
+
+    label: str
+    name: str = ""
     kind: str = ""
-    status: str = ""
+    status: str | None = None
     age: str = ""
     info: str = ""
+    painted: str | None = None
+
+    def cells(self, *, color: bool) -> tuple[str, ...]:
+        name = self.painted if color and self.painted is not None else self.name
+        status = "" if self.status is None else format_status(self.status, self.kind, color=color)
+        info = _paint_info(self.info, color=color)
+        return (f"{self.label}{name}", self.kind, status, self.age, info)
 
 
 def _children(prefix: str, last: bool) -> tuple[str, str]:
     return prefix + ("└──" if last else "├──"), prefix + ("   " if last else "│  ")
 
 
-def _item_lines(item: rm.ReplicaSetView | rm.Row, branch: str, indent: str) -> list[_Line]:
-    if isinstance(item, rm.Row):
-        return [
-            _Line(
-                f"{branch}{ANALYSIS_RUN} {item.name}", item.kind, item.status, item.age, item.info
-            )
-        ]
-    lines = [_Line(f"{branch}⧉ {item.name}", "ReplicaSet", item.status, item.age, item.info)]
+def _replica_set_lines(item: rm.ReplicaSetView, branch: str, indent: str) -> list[_Line]:
+    painted = item.name
+    for tag in item.info.split(","):  # Argo colours the name once per role, innermost first
+        if tag in ROLES:
+            painted = paint(painted, tag, color=True)
+    lines = [
+        _Line(f"{branch}⧉ ", item.name, "ReplicaSet", item.status, item.age, item.info, painted)
+    ]
     for k, pod in enumerate(item.pods):
         pod_branch, _ = _children(indent, k == len(item.pods) - 1)
-        lines.append(_Line(f"{pod_branch}□ {pod.name}", "Pod", pod.status, pod.age, pod.info))
+        lines.append(_Line(f"{pod_branch}□ ", pod.name, "Pod", pod.status, pod.age, pod.info))
     return lines
 
 
+def _item_lines(item: rm.ReplicaSetView | rm.Row, branch: str, indent: str) -> list[_Line]:
+    if isinstance(item, rm.ReplicaSetView):
+        return _replica_set_lines(item, branch, indent)
+    painted = paint(item.name, item.status, color=True)
+    label = f"{branch}{ANALYSIS_RUN} "
+    return [_Line(label, item.name, item.kind, item.status, item.age, item.info, painted)]
+
+
 def _tree_lines(view: rm.RolloutView) -> list[_Line]:
-    lines = [_Line(f"⟳ {view.name}", "Rollout", view.status, view.age)]
+    lines = [_Line("⟳ ", view.name, "Rollout", view.status, view.age)]
     for i, revision in enumerate(view.revisions):
         branch, indent = _children("", i == len(view.revisions) - 1)
         lines.append(_Line(f"{branch}# revision:{revision.revision}"))
@@ -122,42 +173,28 @@ def _tree_lines(view: rm.RolloutView) -> list[_Line]:
     return lines
 
 
-def _columns(rows: Sequence[Sequence[str]], shown: Sequence[Sequence[str]]) -> list[str]:
-    """Left-aligned columns, two spaces apart; `shown` is what prints (may carry colour)."""
+def _columns(
+    rows: Sequence[Sequence[str]], shown: Sequence[Sequence[str]], *, pad_last: bool = False
+) -> list[str]:
+    """Left-aligned columns two spaces apart, as Go's tabwriter lays them out; widths come from
+    `rows`, `shown` is what prints (it may carry colour). The last column is not padded."""
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     out = []
     for row, printed in zip(rows, shown, strict=True):
         cells = [
             p + " " * (widths[i] - len(c) + 2)
-            for i, (c, p) in enumerate(zip(row, printed, strict=True))
+            for i, (c, p) in enumerate(zip(row[:-1], printed[:-1], strict=True))
         ]
-        out.append("".join(cells).rstrip())
+        line = "".join([*cells, printed[-1]])
+        out.append(line if pad_last else line.rstrip())
     return out
 
 
 def render_tree(view: rm.RolloutView, *, color: bool = False) -> list[str]:
     header = ("NAME", "KIND", "STATUS", "AGE", "INFO")
     lines = _tree_lines(view)
-    plain = [header] + [
-        (
-            ln.name,
-            ln.kind,
-            format_status(ln.status, color=False) if ln.status else "",
-            ln.age,
-            ln.info,
-        )
-        for ln in lines
-    ]
-    shown = [header] + [
-        (
-            ln.name,
-            ln.kind,
-            format_status(ln.status, color=color) if ln.status else "",
-            ln.age,
-            ln.info,
-        )
-        for ln in lines
-    ]
+    plain = [header] + [ln.cells(color=False) for ln in lines]
+    shown = [header] + [ln.cells(color=color) for ln in lines]
     return _columns(plain, shown)
 
 
@@ -168,11 +205,22 @@ def render_rollout(view: rm.RolloutView, *, color: bool = False) -> str:
     )
 
 
+LIST_HEADER = (
+    "NAME", "STRATEGY", "STATUS", "STEP", "SET-WEIGHT", "READY", "DESIRED", "UP-TO-DATE",
+    "AVAILABLE",
+)  # fmt: skip
+# Argo pads each value to about its header's width before aligning the columns, so a table
+# printed line by line under `--watch` stays roughly aligned; the last value too
+_LIST_WIDTHS = (10, 9, 12, 4, 10, 5, 7, 10, 9)
+_NAMESPACE_WIDTH = 9
+
+
 def list_row(view: rm.RolloutView) -> tuple[str, ...]:
+    """The values of one line, unpadded (`-` for a step or weight a strategy does not have)."""
     r = view.replicas
     return (
         view.name,
-        view.strategy,
+        view.strategy or "unknown",
         view.status,
         view.step or "-",
         view.set_weight or "-",
@@ -183,24 +231,12 @@ def list_row(view: rm.RolloutView) -> tuple[str, ...]:
     )
 
 
-LIST_HEADER = (
-    "NAME",
-    "STRATEGY",
-    "STATUS",
-    "STEP",
-    "SET-WEIGHT",
-    "READY",
-    "DESIRED",
-    "UP-TO-DATE",
-    "AVAILABLE",
-)
+def _padded(view: rm.RolloutView, all_namespaces: bool) -> tuple[str, ...]:
+    cells = tuple(v.ljust(w) for v, w in zip(list_row(view), _LIST_WIDTHS, strict=True))
+    return (view.namespace.ljust(_NAMESPACE_WIDTH), *cells) if all_namespaces else cells
 
 
 def render_list(views: Sequence[rm.RolloutView], *, all_namespaces: bool = False) -> str:
-    header: tuple[str, ...] = LIST_HEADER
-    rows = [list_row(v) for v in views]
-    if all_namespaces:
-        header = ("NAMESPACE", *header)
-        rows = [(v.namespace, *row) for v, row in zip(views, rows, strict=True)]
-    table = [header, *rows]
-    return "\n".join(_columns(table, table)) + "\n"
+    header = ("NAMESPACE", *LIST_HEADER) if all_namespaces else LIST_HEADER
+    table = [header, *(_padded(v, all_namespaces) for v in views)]
+    return "\n".join(_columns(table, table, pad_last=True)) + "\n"

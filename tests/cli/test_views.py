@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from rollouts.cli import readmodel as rm
-from rollouts.cli import views
+from rollouts.cli import roles, views
 
 DEMO = "argoproj/rollouts-demo"
 NEW = "demo-65fb5ffc84"
@@ -123,17 +123,23 @@ def test_get_rollout_text_matches_the_golden_file(view: rm.RolloutView, golden: 
 
 def test_colour_wraps_only_the_status_symbols_and_tags() -> None:
     coloured = views.render_rollout(AT_A_PAUSE, color=True)
-    assert "\033[33m॥ Paused\033[0m" in coloured
+    # as Argo: only the icon, and an icon without a colour of its own in code 0
+    assert "Status:          \033[0m॥\033[0m Paused\n" in coloured
+    assert "argoproj/rollouts-demo:yellow (\033[33mcanary\033[0m)" in coloured
+    assert "\033[32m✔\033[0m Running" in coloured
     assert "\033[" not in views.render_rollout(AT_A_PAUSE, color=False)
 
 
 def test_list_rollouts_is_a_table_with_namespaces_under_all_namespaces() -> None:
     text = views.render_list([AT_A_PAUSE, HEALTHY], all_namespaces=True)
+    # Argo pads each value to a minimum width first (the last one too), then aligns
     assert text.splitlines() == [
-        "NAMESPACE  NAME  STRATEGY  STATUS   STEP  SET-WEIGHT  READY  DESIRED  UP-TO-DATE  "
-        "AVAILABLE",
-        "shop       demo  Canary    Paused   1/4   20          5/5    5        1           5",
-        "shop       demo  Canary    Healthy  4/4   100         5/5    5        5           5",
+        "NAMESPACE  NAME        STRATEGY   STATUS        STEP  SET-WEIGHT  READY  DESIRED  "
+        "UP-TO-DATE  AVAILABLE",
+        "shop       demo        Canary     Paused        1/4   20          5/5    5        "
+        "1           5        ",
+        "shop       demo        Canary     Healthy       4/4   100         5/5    5        "
+        "5           5        ",
     ]
 
 
@@ -219,7 +225,16 @@ def test_the_read_model_groups_what_the_rollout_owns_by_revision() -> None:
 
 @pytest.mark.parametrize(
     ("seconds", "text"),
-    [(45, "45s"), (200, "3m20s"), (1800, "30m"), (5 * 3600, "5h"), (9 * 86400, "9d")],
+    [
+        (-1, "0s"),
+        (45, "45s"),
+        (200, "3m20s"),
+        (1800, "30m"),
+        (5 * 3600, "5h"),
+        (30 * 3600, "30h"),
+        (9 * 86400, "9d"),
+        (800 * 86400, "2y70d"),
+    ],
 )
 def test_ages_read_like_kubectls(seconds: int, text: str) -> None:
-    assert rm.format_seconds(seconds) == text
+    assert roles.format_seconds(seconds) == text
