@@ -20,7 +20,7 @@ from rollouts.cli import client as kc
 from rollouts.cli import intents, lint, views, watches
 from rollouts.cli import readmodel as rm
 
-CLEAR = "\033[H\033[2J"
+CLEAR = "\033[H\033[2J\033[0;0H"  # home, clear, home again: Argo's sequence
 REDRAW_EVERY = 0.2
 TICK = 1.0
 
@@ -33,10 +33,19 @@ def use_color(args: argparse.Namespace) -> bool:
     return sys.stdout.isatty() and not args.no_color and os.environ.get("TERM") != "dumb"
 
 
-def _view(c: kc.Client, name: str) -> rm.RolloutView:
+Snapshot = tuple[Mapping[str, Any], list[Any], list[Any], list[Any]]
+
+
+def _fetch(c: kc.Client, name: str) -> Snapshot:
+    """The Rollout and its namespace's ReplicaSets, pods and AnalysisRuns, as read now."""
     body = c.get_rollout(name)
     replica_sets, pods, runs = c.list_owned()
-    return rm.build_view(body, replica_sets, pods, runs, _now())
+    return body, replica_sets, pods, runs
+
+
+def _view(snapshot: Snapshot) -> rm.RolloutView:
+    """Built at each draw: ages and scale-down delays count on between reads."""
+    return rm.build_view(*snapshot, _now())
 
 
 def _dump(data: Any, output: str) -> str:
@@ -54,27 +63,28 @@ def _render(view: rm.RolloutView, args: argparse.Namespace) -> str:
 
 
 def get_rollout(c: kc.Client, args: argparse.Namespace) -> int:
-    view = _view(c, args.name)
+    snapshot = _fetch(c, args.name)
     if not args.watch:
-        sys.stdout.write(_render(view, args))
+        sys.stdout.write(_render(_view(snapshot), args))
         return 0
-    return _watch_rollout(c, args, view)
+    return _watch_rollout(c, args, snapshot)
 
 
-def _watch_rollout(c: kc.Client, args: argparse.Namespace, view: rm.RolloutView) -> int:
-    """Redraw on watch events (at most every 200 ms); a 1 s tick only refreshes ages."""
+def _watch_rollout(c: kc.Client, args: argparse.Namespace, snapshot: Snapshot) -> int:
+    """Redraw on watch events (at most every 200 ms); a 1 s tick redraws what was read, so
+    ages and `delay:` count on without a read."""
     deadline = time.monotonic() + args.timeout_seconds if args.timeout_seconds else None
     events = watches.Events(c.watch_sources(args.name))
     clear = CLEAR if sys.stdout.isatty() else ""
     try:
         while deadline is None or time.monotonic() < deadline:
-            sys.stdout.write(clear + _render(view, args) + ("" if clear else "\n"))
+            sys.stdout.write(clear + _render(_view(snapshot), args) + ("" if clear else "\n"))
             sys.stdout.flush()
             wait = TICK if deadline is None else max(0.0, min(TICK, deadline - time.monotonic()))
             if events.next(wait) is not None:
                 time.sleep(REDRAW_EVERY)  # let a burst of events land, then draw once
                 list(events.drain())
-                view = _view(c, args.name)
+                snapshot = _fetch(c, args.name)
     except KeyboardInterrupt:
         pass
     finally:
@@ -98,10 +108,11 @@ def list_rollouts(c: kc.Client, args: argparse.Namespace) -> int:
 
 
 def _apply(c: kc.Client, name: str, patches: intents.Patches) -> None:
-    if patches.spec is not None:
-        c.patch_spec(name, patches.spec)
+    """Status first, then spec, in Argo's order (no patch when there is nothing to change)."""
     if patches.status is not None:
         c.patch_status(name, patches.status)
+    if patches.spec is not None:
+        c.patch_spec(name, patches.spec)
 
 
 def promote(c: kc.Client, args: argparse.Namespace) -> int:
@@ -185,17 +196,31 @@ def status(c: kc.Client, args: argparse.Namespace) -> int:
     timeout = model.parse_duration(args.timeout)
     if timeout is None or timeout < 0:
         raise intents.IntentError(f"invalid duration for --timeout: {args.timeout!r}")
+    if not args.watch:
+        return _status_once(c.get_rollout(args.name))
     deadline = time.monotonic() + timeout if timeout else None
-    events = watches.Events(c.watch_sources(args.name)[:1]) if args.watch else None
+    events = watches.Events(c.watch_sources(args.name)[:1])
     try:
         return _follow_status(c, args, events, deadline)
     finally:
-        if events is not None:
-            events.close()
+        events.close()
+
+
+def _degraded(message: str) -> errors.RolloutsError:
+    return errors.RolloutsError(f"The rollout is in a degraded state with message: {message}")
+
+
+def _status_once(body: Mapping[str, Any]) -> int:
+    """`--no-watch`: one line, Argo's: the bare phase when it is final, else `<phase> - <msg>`."""
+    phase, message = rm.compute_client_phase(body)
+    print(phase if phase in ("Healthy", "Degraded") else f"{phase} - {message}")
+    if phase == "Degraded":
+        raise _degraded(message)
+    return 0
 
 
 def _follow_status(
-    c: kc.Client, args: argparse.Namespace, events: watches.Events | None, deadline: float | None
+    c: kc.Client, args: argparse.Namespace, events: watches.Events, deadline: float | None
 ) -> int:
     body: Mapping[str, Any] | None = c.get_rollout(args.name)
     last = ""
@@ -208,11 +233,7 @@ def _follow_status(
             if phase == "Healthy":
                 return 0
             if phase == "Degraded":
-                raise errors.RolloutsError(
-                    f"The rollout is in a degraded state with message: {message}"
-                )
-        if events is None:
-            return 0
+                raise _degraded(message)
         left = None if deadline is None else deadline - time.monotonic()
         if left is not None and left <= 0:
             raise errors.RolloutsError("Rollout status watch exceeded timeout")

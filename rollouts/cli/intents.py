@@ -55,38 +55,39 @@ def _inconclusive(status: JSON) -> bool:
 
 
 def build_promote(body: JSON) -> Patches:
-    """`promote NAME`: resume a pause, or skip the current canary step when nothing is paused."""
+    """`promote NAME`: lift spec.paused, and resume a pause or skip the current canary step.
+
+    As Argo's plugin: a canary past its last step sends its index again, and a blue-green
+    Rollout that nothing pauses gets no patch at all (the command still says "promoted").
+    """
     status = _status(body)
     spec_patch = {"spec": {"paused": False}} if (body.get("spec") or {}).get("paused") else None
     steps = _canary_steps(body)
     paused = bool(status.get("pauseConditions"))
+    next_index = min(_step_index(status) + 1, len(steps or ()))
     status_patch: dict[str, Any] | None = None
     if steps and _inconclusive(status) and paused and status.get("controllerPause"):
-        index = min(_step_index(status) + 1, len(steps))
         status_patch = {
-            "status": {"pauseConditions": None, "controllerPause": False, "currentStepIndex": index}
+            "status": {
+                "pauseConditions": None,
+                "controllerPause": False,
+                "currentStepIndex": next_index,
+            }
         }
     elif paused:
         status_patch = {"status": {"pauseConditions": None}}
-    elif steps and _step_index(status) < len(steps):
-        index = _step_index(status) + 1
-        status_patch = {"status": {"pauseConditions": None, "currentStepIndex": index}}
-    patches = Patches(spec=spec_patch, status=status_patch)
-    if patches.empty:
-        raise IntentError(f"rollout '{_name(body)}' is not paused and has no step to skip")
-    return patches
+    elif steps:
+        status_patch = {"status": {"pauseConditions": None, "currentStepIndex": next_index}}
+    return Patches(spec=spec_patch, status=status_patch)
 
 
 def build_promote_full(body: JSON) -> Patches:
-    """`promote NAME --full`: skip all steps and analysis to the new revision."""
+    """`promote NAME --full`: skip all steps, pauses and analysis to the new revision (no
+    status patch once it is the stable one)."""
     status = _status(body)
     spec_patch = {"spec": {"paused": False}} if (body.get("spec") or {}).get("paused") else None
     promoted = status.get("currentPodHash") == status.get("stableRS")
-    status_patch = None if promoted else {"status": {"promoteFull": True}}
-    patches = Patches(spec=spec_patch, status=status_patch)
-    if patches.empty:
-        raise IntentError(f"rollout '{_name(body)}' is already fully promoted")
-    return patches
+    return Patches(spec=spec_patch, status=None if promoted else {"status": {"promoteFull": True}})
 
 
 def build_abort() -> Patches:
@@ -162,7 +163,3 @@ def build_undo(body: JSON, replica_sets: Sequence[JSON], to_revision: int) -> li
 
 def undo_revision(replica_sets: Sequence[JSON], to_revision: int) -> int:
     return _revision(find_revision(replica_sets, to_revision))
-
-
-def _name(body: JSON) -> str:
-    return str((body.get("metadata") or {}).get("name", ""))

@@ -61,16 +61,16 @@ def test_promote_after_inconclusive_analysis_clears_the_controller_pause_and_ste
     }
 
 
-def test_promote_on_a_rollout_with_nothing_to_promote_is_an_error() -> None:
-    with pytest.raises(intents.IntentError, match="is not paused"):
-        intents.build_promote(rollout({"currentStepIndex": 4}))
+def test_promote_past_the_last_step_sends_the_last_index_again() -> None:
+    """Argo caps the index at the number of steps and still patches."""
+    patches = intents.build_promote(rollout({"currentStepIndex": 4}))
+    assert patches.status == {"status": {"pauseConditions": None, "currentStepIndex": 4}}
 
 
 def test_promote_full_sets_promote_full_until_the_new_revision_is_stable() -> None:
     patches = intents.build_promote_full(rollout({"currentPodHash": "b", "stableRS": "a"}))
     assert patches.status == {"status": {"promoteFull": True}}
-    with pytest.raises(intents.IntentError, match="already fully promoted"):
-        intents.build_promote_full(rollout({"currentPodHash": "a", "stableRS": "a"}))
+    assert intents.build_promote_full(rollout({"currentPodHash": "a", "stableRS": "a"})).empty
 
 
 def test_abort_retry_and_pause_are_the_plain_intent_patches() -> None:
@@ -148,3 +148,60 @@ def test_undo_to_the_current_template_is_skipped() -> None:
         "metadata": {"labels": {"app": "demo", "rollouts-pod-template-hash": "h"}},
     }
     assert intents.build_undo(current, [target, replica_set(2, "b")], 1) is None
+
+
+BLUE_GREEN = {"blueGreen": {"activeService": "demo-active", "autoPromotionEnabled": False}}
+AT_BLUE_GREEN_PAUSE = {
+    "pauseConditions": [{"reason": "BlueGreenPause", "startTime": "2024-05-01T12:00:00Z"}],
+    "controllerPause": True,
+    "currentPodHash": "green",
+    "stableRS": "blue",
+}
+
+
+def test_promote_of_a_blue_green_pause_clears_the_pause_conditions_only() -> None:
+    patches = intents.build_promote(rollout(AT_BLUE_GREEN_PAUSE, strategy=BLUE_GREEN))
+    assert patches == intents.Patches(status={"status": {"pauseConditions": None}})
+
+
+def test_promote_of_a_blue_green_paused_by_hand_also_unpauses_the_spec() -> None:
+    body = rollout(AT_BLUE_GREEN_PAUSE, strategy=BLUE_GREEN, paused=True)
+    patches = intents.build_promote(body)
+    assert patches.spec == {"spec": {"paused": False}}
+    assert patches.status == {"status": {"pauseConditions": None}}
+
+
+def test_promote_after_an_inconclusive_blue_green_run_has_no_step_to_move() -> None:
+    """The step index and controllerPause of Argo's inconclusive case are a canary's."""
+    status = {
+        **AT_BLUE_GREEN_PAUSE,
+        "pauseConditions": [{"reason": "InconclusiveAnalysisRun"}],
+        "blueGreen": {"prePromotionAnalysisRunStatus": {"name": "r", "status": "Inconclusive"}},
+    }
+    patches = intents.build_promote(rollout(status, strategy=BLUE_GREEN))
+    assert patches.status == {"status": {"pauseConditions": None}}
+
+
+def test_promote_of_a_blue_green_with_nothing_paused_changes_nothing() -> None:
+    """No step to skip: Argo sends no patch (and still prints that it promoted)."""
+    status = {"currentPodHash": "green", "stableRS": "green", "phase": "Healthy"}
+    assert intents.build_promote(rollout(status, strategy=BLUE_GREEN)).empty
+
+
+def test_promote_full_of_a_blue_green_skips_the_pause_and_the_analyses() -> None:
+    patches = intents.build_promote_full(
+        rollout(AT_BLUE_GREEN_PAUSE, strategy=BLUE_GREEN, paused=True)
+    )
+    assert patches == intents.Patches(
+        spec={"spec": {"paused": False}}, status={"status": {"promoteFull": True}}
+    )
+
+
+def test_undo_of_a_blue_green_brings_back_the_previous_template_too() -> None:
+    history = [replica_set(1, "demo:blue"), replica_set(2, "demo:green")]
+    body = rollout(AT_BLUE_GREEN_PAUSE, strategy=BLUE_GREEN)
+    operations = intents.build_undo(body, history, 0)
+    assert operations is not None
+    (operation,) = operations
+    assert operation["value"]["spec"]["containers"][0]["image"] == "demo:blue"
+    assert "rollouts-pod-template-hash" not in operation["value"]["metadata"]["labels"]

@@ -1,0 +1,192 @@
+"""`kubectl rollouts` on blue-green Rollouts, against devcluster and the real controller: what
+`get rollout` draws at each stage, and what each command changes where blue-green differs
+from canary."""
+
+from __future__ import annotations
+
+import re
+import threading
+from typing import Any
+
+import pytest
+
+from tests.cli.test_plugin_e2e import Plugin, plugin
+from tests.e2e.rollouts import NEW_IMAGE, Rollouts, manifest
+
+__all__ = ["plugin"]
+pytestmark = pytest.mark.usefixtures("controller")
+ACTIVE, PREVIEW = "demo-active", "demo-preview"
+OLD_IMAGE = "argoproj/rollouts-demo:blue"
+
+
+@pytest.fixture
+def world(kubectl: Any, namespace: str) -> Rollouts:
+    return Rollouts(kubectl, namespace)
+
+
+def blue_green(**strategy: Any) -> list[dict[str, Any]]:
+    """A 2-replica blue-green Rollout with its two Services, gated by hand by default."""
+    body = manifest(replicas=2)
+    body["spec"]["strategy"] = {
+        "blueGreen": {
+            "activeService": ACTIVE,
+            "previewService": PREVIEW,
+            "autoPromotionEnabled": False,
+            **strategy,
+        }
+    }
+    services = [
+        {
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": {"name": name},
+            "spec": {"selector": {"app": "demo"}, "ports": [{"port": 80}]},
+        }
+        for name in (ACTIVE, PREVIEW)
+    ]
+    return [*services, body]
+
+
+def at_the_gate(world: Rollouts, plugin: Plugin, **strategy: Any) -> dict[str, Any]:
+    """Healthy on blue, then green through `set image`, paused before the switch."""
+    world.apply(*blue_green(**strategy))
+    world.wait(phase="Healthy")
+    assert plugin("set", "image", "demo", f"app={NEW_IMAGE}")[:2] == (
+        0,
+        'rollout "demo" image updated\n',
+    )
+    return world.wait(phase="Paused", message="BlueGreenPause")
+
+
+def tree(out: str) -> dict[str, tuple[str, str]]:
+    """ReplicaSet name → (status, INFO) from `get rollout` text."""
+    rows = re.findall(r"⧉ (\S+)\s+ReplicaSet\s+\S (\S+)\s+\S+ *(\S*)", out)
+    return {name: (status, info) for name, status, info in rows}
+
+
+def test_get_rollout_draws_preview_and_active_sets_at_the_gate(world, plugin) -> None:
+    paused = at_the_gate(world, plugin)
+    blue, green = paused["stableRS"], paused["currentPodHash"]
+    code, out, _ = plugin("get", "rollout", "demo")
+
+    assert code == 0
+    assert out.splitlines()[2:6] == [
+        "Status:          ॥ Paused",
+        "Message:         BlueGreenPause",
+        "Strategy:        BlueGreen",
+        f"Images:          {OLD_IMAGE} (stable, active)",
+    ]
+    assert f"                 {NEW_IMAGE} (preview)\n" in out
+    assert "Step:" not in out
+    assert "Weight:" not in out
+    assert tree(out) == {
+        f"demo-{green}": ("Healthy", "preview"),
+        f"demo-{blue}": ("Healthy", "stable,active"),
+    }
+    assert out.index("# revision:2") < out.index(f"demo-{green}") < out.index("# revision:1")
+
+
+def test_promote_switches_and_the_old_set_shows_its_scale_down_delay(world, plugin) -> None:
+    paused = at_the_gate(world, plugin)
+    blue, green = paused["stableRS"], paused["currentPodHash"]
+    assert plugin("promote", "demo")[:2] == (0, "rollout 'demo' promoted\n")
+    world.wait(phase="Healthy")
+    out = plugin("get", "rollout", "demo")[1]
+
+    assert f"Images:          {OLD_IMAGE}\n" in out  # still up, no longer any role
+    assert f"                 {NEW_IMAGE} (stable, active)\n" in out
+    assert tree(out)[f"demo-{green}"] == ("Healthy", "stable,active")
+    assert re.fullmatch(r"delay:(\d+s|passed)", tree(out)[f"demo-{blue}"][1])
+
+
+def test_promote_with_nothing_paused_changes_nothing_and_says_promoted(world, plugin) -> None:
+    world.apply(*blue_green())
+    before = world.wait(phase="Healthy")
+    version = world.get()["metadata"]["resourceVersion"]
+
+    assert plugin("promote", "demo")[:2] == (0, "rollout 'demo' promoted\n")
+    assert plugin("promote", "demo", "--full")[:2] == (0, "rollout 'demo' fully promoted\n")
+    assert world.get()["metadata"]["resourceVersion"] == version
+    assert world.status()["stableRS"] == before["stableRS"]
+
+
+def test_promote_full_passes_the_gate(world, plugin) -> None:
+    at_the_gate(world, plugin)
+    assert plugin("promote", "demo", "--full")[:2] == (0, "rollout 'demo' fully promoted\n")
+    done = world.wait(phase="Healthy")
+    assert done["stableRS"] == done["currentPodHash"]
+    assert world.selector_hash(ACTIVE) == done["currentPodHash"]
+
+
+def test_abort_is_degraded_for_status_and_retry_brings_back_the_gate(world, plugin) -> None:
+    paused = at_the_gate(world, plugin)
+    assert plugin("abort", "demo")[:2] == (0, "rollout 'demo' aborted\n")
+    world.wait(phase="Degraded", message="RolloutAborted")
+
+    code, out, err = plugin("status", "demo", "--timeout", "10s")
+    assert code == 1
+    assert out == "Degraded - RolloutAborted: Rollout aborted update to revision 2\n"
+    assert err == (
+        "error: The rollout is in a degraded state with message: "
+        "RolloutAborted: Rollout aborted update to revision 2\n"
+    )
+    assert world.selector_hash(ACTIVE) == paused["stableRS"]
+    assert plugin("retry", "rollout", "demo")[:2] == (0, "rollout 'demo' retried\n")
+    world.wait(phase="Paused", message="BlueGreenPause")
+
+
+def test_status_follows_the_gate_to_healthy(world, plugin) -> None:
+    at_the_gate(world, plugin)
+    promoted = threading.Timer(0.5, world.promote)
+    promoted.start()
+    code, out, err = plugin("status", "demo", "--timeout", "30s")
+    promoted.join()
+    assert code == 0, err
+    lines = out.splitlines()
+    assert lines[0] == "Paused - BlueGreenPause"
+    assert lines[-1] == "Healthy"
+    assert plugin("status", "demo", "--no-watch")[:2] == (0, "Healthy\n")
+
+
+def test_undo_brings_back_the_blue_template(world, plugin) -> None:
+    at_the_gate(world, plugin)
+    plugin("promote", "demo")
+    world.wait(phase="Healthy")
+    assert plugin("undo", "demo")[:2] == (0, "rollout 'demo' undo\n")
+
+    image = world.get()["spec"]["template"]["spec"]["containers"][0]["image"]
+    assert image == OLD_IMAGE
+    world.wait(phase="Paused", message="BlueGreenPause")
+    assert plugin("undo", "demo", "--to-revision", "3")[:2] == (
+        0,
+        "skipped rollback (current template already matches revision 3)\n",
+    )
+
+
+def test_restart_replaces_the_active_pods(world, plugin) -> None:
+    world.apply(*blue_green())
+    world.wait(phase="Healthy")
+    assert plugin("restart", "demo")[:2] == (0, "rollout 'demo' restarts in 0s\n")
+    restart_at = world.get()["spec"]["restartAt"]
+    assert world.wait(phase="Healthy")["restartedAt"] == restart_at
+
+
+def test_list_rollouts_has_no_step_or_weight_for_blue_green(world, plugin) -> None:
+    at_the_gate(world, plugin)
+    code, out, _ = plugin("list", "rollouts")
+    assert code == 0
+    assert out.splitlines()[1].split() == [
+        "demo", "BlueGreen", "Paused", "-", "-", "2/4", "2", "2", "2",
+    ]  # fmt: skip
+
+
+def test_get_rollout_watch_redraws_through_the_switch(world, plugin) -> None:
+    at_the_gate(world, plugin)
+    promoted = threading.Timer(0.7, world.promote)
+    promoted.start()
+    code, out, _ = plugin("get", "rollout", "demo", "--watch", "--timeout-seconds", "5")
+    promoted.join()
+    assert code == 0
+    assert "Message:         BlueGreenPause" in out
+    assert "Status:          ✔ Healthy" in out
+    assert re.search(r"stable,active\n", out.rsplit("Name:", 1)[-1])
