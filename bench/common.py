@@ -90,9 +90,12 @@ class Devcluster:
     """`rollouts devcluster` in its own process, as an API server is: the benchmark's own
     threads (a proxy, a poller) then do not share its interpreter and stall its answers."""
 
-    def __init__(self, kubeconfig: pathlib.Path, log: pathlib.Path) -> None:
+    def __init__(
+        self, kubeconfig: pathlib.Path, log: pathlib.Path, *, extra: list[str] | None = None
+    ) -> None:
         self.kubeconfig = kubeconfig
         self.log = log
+        self.extra = list(extra or ())  # more of `rollouts devcluster`'s options
         self.port = free_port()
         self.address = f"http://{LOCALHOST}:{self.port}"
         self.process: subprocess.Popen[bytes] | None = None
@@ -101,6 +104,7 @@ class Devcluster:
         command = [
             sys.executable, "-m", "rollouts", "devcluster",
             "--port", str(self.port), "--kubeconfig", str(self.kubeconfig),
+            *self.extra,
         ]  # fmt: skip
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
