@@ -1,4 +1,4 @@
-"""`rollouts demo`: canary rollouts walking their steps on the embedded cluster, live.
+"""`rollouts demo`: canary and blue-green rollouts on the embedded cluster, live.
 
 It starts devcluster and the controller (a separate process, as in a real cluster), applies
 the examples, changes the image, and prints a line each time the Rollout changes, as the
@@ -53,6 +53,10 @@ class Demo:
 
     def apply(self, folder: str, namespace: str) -> None:
         kubectl = shutil.which("kubectl")
+        # the Rollout last: it names Services that should exist when it is first reconciled
+        paths = sorted(
+            (EXAMPLES / folder).glob("*.yaml"), key=lambda p: (p.name == "rollout.yaml", p.name)
+        )
         command = [
             "kubectl",
             "--kubeconfig",
@@ -60,14 +64,13 @@ class Demo:
             "-n",
             namespace,
             "apply",
-            "-f",
-            str(EXAMPLES / folder),
+            *(part for path in paths for part in ("-f", str(path))),
         ]
         self.say("$ " + " ".join(command[:1] + command[3:]))
         if kubectl is not None:
             subprocess.run([kubectl, *command[1:]], check=True, stdout=subprocess.DEVNULL)
             return
-        for path in sorted((EXAMPLES / folder).glob("*.yaml")):  # no kubectl: same objects
+        for path in paths:  # no kubectl: the same objects
             for doc in yaml.safe_load_all(path.read_text()):
                 self._create(doc, namespace)
 
@@ -80,34 +83,23 @@ class Demo:
         elif kind == "Ingress":
             self.networking.create_namespaced_ingress(namespace, kube.raw(doc))
 
-    def rollout(self, namespace: str) -> dict[str, Any]:
-        found: Any = self.custom.get_namespaced_custom_object(
-            GROUP, VERSION, namespace, PLURAL, "rollouts-demo"
-        )
-        return dict(found)
-
-    def set_image(self, namespace: str, image: str) -> None:
+    def set_image(self, namespace: str, image: str, name: str = "rollouts-demo") -> None:
         patch = {
             "spec": {
                 "template": {"spec": {"containers": [{"name": "rollouts-demo", "image": image}]}}
             }
         }
-        self.say(f"$ kubectl -n {namespace} set image: rollouts-demo={image}")
-        self.custom.patch_namespaced_custom_object(
-            GROUP, VERSION, namespace, PLURAL, "rollouts-demo", patch
-        )
+        self.say(f"$ kubectl rollouts -n {namespace} set image {name} rollouts-demo={image}")
+        self.custom.patch_namespaced_custom_object(GROUP, VERSION, namespace, PLURAL, name, patch)
 
-    def promote(self, namespace: str) -> None:
-        self.say(
-            f"$ kubectl -n {namespace} patch rollout rollouts-demo --subresource=status "
-            '--type merge -p \'{"status":{"pauseConditions":null}}\'   # promote'
-        )
+    def promote(self, namespace: str, name: str = "rollouts-demo") -> None:
+        self.say(f"$ kubectl rollouts -n {namespace} promote {name}")
         self.custom.patch_namespaced_custom_object_status(
             GROUP,
             VERSION,
             namespace,
             PLURAL,
-            "rollouts-demo",
+            name,
             {"status": {"pauseConditions": None}},
         )
 
@@ -214,6 +206,74 @@ def _act(demo: Demo, folder: str, namespace: str) -> None:
             break
     demo.set_image(namespace, NEW_IMAGE)
     demo.follow(namespace, promote=True)
+
+
+def _blue_green_line(demo: Demo, namespace: str, body: dict[str, Any]) -> str:
+    """Phase, which set each Service selects, and the sets' pods."""
+    status = body.get("status") or {}
+    selectors = status.get("blueGreen") or {}
+    listed = (
+        kube.call(lambda: demo.apps.list_namespaced_replica_set(namespace, _preload_content=False))
+        or {}
+    )
+    names = {status.get("stableRS"): "stable", status.get("currentPodHash"): "new"}
+    names.update({selectors.get("activeSelector"): "active"})
+    sets = sorted(listed.get("items") or (), key=lambda rs: rs["metadata"]["name"])
+    sizes = " ".join(
+        f"{rs['metadata']['labels'].get(HASH_LABEL)}="
+        f"{(rs.get('status') or {}).get('availableReplicas', 0)}/{rs['spec']['replicas']}"
+        for rs in sets
+    )
+    message = f" ({status['message']})" if status.get("message") else ""
+    return (
+        f"{status.get('phase', '…'):<11} active→{selectors.get('activeSelector', '-')} "
+        f"preview→{selectors.get('previewSelector', '-')}  pods {sizes}{message}"
+    )
+
+
+def _blue_green_act(demo: Demo) -> None:
+    namespace, name = "bluegreen-demo", "rollout-bluegreen"
+    print(
+        "\n== blue-green: Argo's blue-green example; the new version comes up behind the "
+        "preview Service and waits for a promote before the active Service switches"
+    )
+    client.CoreV1Api(demo.api).create_namespace(kube.raw({"metadata": {"name": namespace}}))
+    demo.apply("blue-green", namespace)
+    last = ""
+    promoted = switched = False
+    for body in demo._changes(namespace):
+        line = _blue_green_line(demo, namespace, body)
+        if line != last:
+            demo.say(line)
+            last = line
+        status = body.get("status") or {}
+        if not _observed(body):
+            continue
+        image = body["spec"]["template"]["spec"]["containers"][0]["image"]
+        if status.get("phase") == "Healthy" and image != NEW_IMAGE:
+            demo.set_image(namespace, NEW_IMAGE, name)
+            continue
+        if status.get("message") == "BlueGreenPause" and not promoted:
+            demo.promote(namespace, name)
+            promoted = True
+        if promoted and _done(body) and not switched:
+            switched = True
+            demo.say("active switched to the new version; the old side waits out its 30 s delay")
+        if switched and _old_side_down(demo, namespace, status):
+            demo.say(_blue_green_line(demo, namespace, body))
+            return
+
+
+def _old_side_down(demo: Demo, namespace: str, status: dict[str, Any]) -> bool:
+    listed = (
+        kube.call(lambda: demo.apps.list_namespaced_replica_set(namespace, _preload_content=False))
+        or {}
+    )
+    return all(
+        rs["spec"]["replicas"] == 0
+        for rs in listed.get("items") or ()
+        if rs["metadata"]["labels"].get(HASH_LABEL) != status.get("stableRS")
+    )
 
 
 @contextlib.contextmanager
@@ -361,6 +421,11 @@ def main(serve: bool = False) -> int:
         _act(demo, "canary-nginx", "nginx-demo")
         _act(demo, "canary-basic", "basic-demo")
         print("\nboth canaries walked their steps to Healthy on the new image.")
+        _blue_green_act(demo)
+        print(
+            "\nblue-green: the preview came up beside the active side, the promotion switched "
+            "the active Service, and the old side went away after its delay."
+        )
         if server is not None:
             _analysis_act(demo, traffic, server)
             print(

@@ -149,7 +149,12 @@ def plan_create(view: View) -> tuple[Part, ReplicaSetState]:
     size = new_set_size(view)
     ephemeral = role_metadata(view, p.pod_hash)
     body = canary.build_replica_set(
-        view.rollout, pod_hash=p.pod_hash, revision=revision, replicas=size, ephemeral=ephemeral
+        view.rollout,
+        pod_hash=p.pod_hash,
+        revision=revision,
+        replicas=size,
+        ephemeral=ephemeral,
+        stable_hash=p.stable_hash,
     )
     name = body["metadata"]["name"]
     announce = [actions.Event(c.EVENT_NEW_RS, f"Created ReplicaSet {name} (revision {revision})")]

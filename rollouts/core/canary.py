@@ -106,6 +106,31 @@ class CanaryPass:
         )
 
 
+def _anti_affinity(
+    rollout: model.Rollout, template: Mapping[str, Any], stable_hash: str
+) -> dict[str, Any]:
+    """The template's pod spec with the strategy's anti-affinity to the stable pods added."""
+    rule = rollout.spec.strategy.anti_affinity
+    spec = dict(template.get("spec") or {})
+    affinity = dict(spec.get("affinity") or {})
+    anti = dict(affinity.get("podAntiAffinity") or {})
+    term: dict[str, Any] = {
+        "labelSelector": {
+            "matchExpressions": [{"key": HASH_LABEL, "operator": "In", "values": [stable_hash]}]
+        },
+        "namespaces": [rollout.namespace],
+        "topologyKey": "kubernetes.io/hostname",
+    }
+    key, entry = "requiredDuringSchedulingIgnoredDuringExecution", term
+    if rule is not None and rule.weight is not None:
+        key = "preferredDuringSchedulingIgnoredDuringExecution"
+        entry = {"weight": rule.weight, "podAffinityTerm": term}
+    anti[key] = [*(anti.get(key) or ()), entry]
+    affinity["podAntiAffinity"] = anti
+    spec["affinity"] = affinity
+    return spec
+
+
 def build_replica_set(
     rollout: model.Rollout,
     *,
@@ -113,10 +138,14 @@ def build_replica_set(
     revision: int,
     replicas: int,
     ephemeral: model.PodMetadata | None = None,
+    stable_hash: str = "",
 ) -> dict[str, Any]:
     """The ReplicaSet for the Rollout's current template (Argo §2.1), its pods carrying the
-    role's `ephemeral` metadata (§2.13), which the pod-template hash does not include."""
+    role's `ephemeral` metadata (§2.13) and, while a different stable set runs, the strategy's
+    anti-affinity to its pods; the pod-template hash includes neither."""
     template = dict(rollout.spec.template)
+    if rollout.spec.strategy.anti_affinity is not None and stable_hash not in ("", pod_hash):
+        template["spec"] = _anti_affinity(rollout, template, stable_hash)
     meta = dict(template.get("metadata") or {})
     extra = ephemeral or model.PodMetadata()
     meta["labels"] = {**(meta.get("labels") or {}), **extra.labels, HASH_LABEL: pod_hash}

@@ -121,7 +121,12 @@ def _create_new_replica_set(state: canary.CanaryPass) -> None:
     size = state.replicas if p.promoted and not state.rollout.spec.paused else 0
     ephemeral = canary.role_metadata(state, p.pod_hash)
     body = canary.build_replica_set(
-        state.rollout, pod_hash=p.pod_hash, revision=revision, replicas=size, ephemeral=ephemeral
+        state.rollout,
+        pod_hash=p.pod_hash,
+        revision=revision,
+        replicas=size,
+        ephemeral=ephemeral,
+        stable_hash=p.stable_hash,
     )
     name = body["metadata"]["name"]
     announce = [actions.Event(c.EVENT_NEW_RS, f"Created ReplicaSet {name} (revision {revision})")]

@@ -52,6 +52,7 @@ from rollouts.model.parsing import (
 from rollouts.model.refs import API_VERSION, ObjectRef
 from rollouts.model.rollout import (
     AnalysisStep,
+    AntiAffinity,
     BlueGreenStrategy,
     CanaryStrategy,
     NginxRouting,
@@ -83,6 +84,7 @@ __all__ = [
     "AnalysisStep",
     "AnalysisTemplate",
     "AnalysisTemplateSpec",
+    "AntiAffinity",
     "Arg",
     "BlueGreenStrategy",
     "CanaryStrategy",

@@ -85,6 +85,26 @@ def _int_or_percent(value: Any, field: str) -> int | str:
     raise SpecError(field, f"must be an integer or a percentage, not {value!r}")
 
 
+def parse_anti_affinity(value: Any, field: str) -> r.AntiAffinity | None:
+    """antiAffinity: exactly one of preferred (weight 1..100) or required."""
+    raw = _mapping(value, field)
+    if not raw:
+        return None
+    preferred = raw.get("preferredDuringSchedulingIgnoredDuringExecution")
+    required = raw.get("requiredDuringSchedulingIgnoredDuringExecution")
+    if (preferred is None) == (required is None):
+        raise SpecError(field, "AntiAffinity must have exactly one strategy listed")
+    if required is not None:
+        return r.AntiAffinity()
+    weight = _mapping(preferred, field).get("weight")
+    if not isinstance(weight, int) or isinstance(weight, bool) or not 1 <= weight <= 100:
+        raise SpecError(
+            f"{field}.preferredDuringSchedulingIgnoredDuringExecution.weight",
+            "AntiAffinity weight must be between 1-100",
+        )
+    return r.AntiAffinity(weight=weight)
+
+
 def _is_zero(value: int | str) -> bool:
     return value in (0, "0%")
 
@@ -236,6 +256,7 @@ def parse_canary(raw: JSON) -> r.CanaryStrategy:
         else None,
         canary_metadata=parse_pod_metadata(raw.get("canaryMetadata"), f"{CANARY}.canaryMetadata"),
         stable_metadata=parse_pod_metadata(raw.get("stableMetadata"), f"{CANARY}.stableMetadata"),
+        anti_affinity=parse_anti_affinity(raw.get("antiAffinity"), f"{CANARY}.antiAffinity"),
     )
     _check_canary(strategy)
     return strategy
@@ -335,6 +356,7 @@ def parse_blue_green(raw: JSON) -> r.BlueGreenStrategy:
         preview_metadata=parse_pod_metadata(
             raw.get("previewMetadata"), f"{BLUE_GREEN}.previewMetadata"
         ),
+        anti_affinity=parse_anti_affinity(raw.get("antiAffinity"), f"{BLUE_GREEN}.antiAffinity"),
     )
 
 

@@ -80,6 +80,17 @@ class PodMetadata:
 
 
 @dataclasses.dataclass(frozen=True)
+class AntiAffinity:
+    """spec.strategy.*.antiAffinity: keep a new version's pods off the nodes of the stable one.
+
+    `weight` set: preferredDuringSchedulingIgnoredDuringExecution with that weight; None:
+    requiredDuringSchedulingIgnoredDuringExecution.
+    """
+
+    weight: int | None = None
+
+
+@dataclasses.dataclass(frozen=True)
 class CanaryStrategy:
     canary_service: str | None = None
     stable_service: str | None = None
@@ -98,6 +109,7 @@ class CanaryStrategy:
     )
     canary_metadata: PodMetadata | None = None
     stable_metadata: PodMetadata | None = None
+    anti_affinity: AntiAffinity | None = None
 
     @property
     def max_weight(self) -> int:
@@ -139,6 +151,7 @@ class BlueGreenStrategy:
     )
     active_metadata: PodMetadata | None = None
     preview_metadata: PodMetadata | None = None
+    anti_affinity: AntiAffinity | None = None
 
     @property
     def effective_scale_down_delay(self) -> int:

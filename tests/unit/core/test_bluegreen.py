@@ -338,3 +338,12 @@ def test_going_back_to_a_set_still_in_its_delay_is_a_fast_rollback() -> None:
     v1 = seen.replica_set(H1)
     assert v1 is not None
     assert (v1.revision, v1.scale_down_deadline) == (3, None)
+
+
+def test_anti_affinity_keeps_the_preview_pods_off_the_active_pods_nodes() -> None:
+    ro, seen = deployed(antiAffinity={"requiredDuringSchedulingIgnoredDuringExecution": {}})
+    plan = planner.plan_rollout(update(ro), seen, b.T0)
+    (create,) = [a for a in plan.actions if isinstance(a, actions.CreateReplicaSet)]
+    anti = create.body["spec"]["template"]["spec"]["affinity"]["podAntiAffinity"]
+    (term,) = anti["requiredDuringSchedulingIgnoredDuringExecution"]
+    assert term["labelSelector"]["matchExpressions"][0]["values"] == [H1]

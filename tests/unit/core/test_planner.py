@@ -948,3 +948,79 @@ def test_role_metadata_must_be_strings() -> None:
     bad = {"canaryMetadata": {"labels": {"role": 1}}}
     with pytest.raises(errors.SpecError, match=r"canaryMetadata\.labels\.role: must be a string"):
         b.rollout("v2", stable="v1", index=0, steps=STEPS, canary=bad)
+
+
+# ------------------------------------------------------------------------ anti-affinity
+
+
+def _created(plan: actions.Plan) -> dict[str, Any]:
+    (create,) = [a for a in plan.actions if isinstance(a, actions.CreateReplicaSet)]
+    return dict(create.body)
+
+
+@pytest.mark.parametrize(
+    ("anti_affinity", "key", "term_of"),
+    [
+        pytest.param(
+            {"preferredDuringSchedulingIgnoredDuringExecution": {"weight": 40}},
+            "preferredDuringSchedulingIgnoredDuringExecution",
+            lambda entry: (entry["weight"], entry["podAffinityTerm"]),
+            id="preferred",
+        ),
+        pytest.param(
+            {"requiredDuringSchedulingIgnoredDuringExecution": {}},
+            "requiredDuringSchedulingIgnoredDuringExecution",
+            lambda entry: (None, entry),
+            id="required",
+        ),
+    ],
+)
+def test_anti_affinity_keeps_the_new_pods_off_the_stable_pods_nodes(
+    anti_affinity: dict[str, Any], key: str, term_of: Any
+) -> None:
+    ro = b.rollout(
+        "v2", steps=STEPS, status=_update().status.raw, canary={"antiAffinity": anti_affinity}
+    )
+    body = _created(_plan(ro, b.observed(b.rs("v1", 5))))
+    (entry,) = body["spec"]["template"]["spec"]["affinity"]["podAntiAffinity"][key]
+    weight, term = term_of(entry)
+    assert weight == anti_affinity[key].get("weight")
+    assert term == {
+        "labelSelector": {
+            "matchExpressions": [{"key": HASH_LABEL, "operator": "In", "values": [H1]}]
+        },
+        "namespaces": ["default"],
+        "topologyKey": "kubernetes.io/hostname",
+    }
+    assert body["metadata"]["name"] == CANARY  # the hash leaves the injected rule out
+
+
+def test_anti_affinity_is_not_injected_on_a_first_deploy() -> None:
+    anti = {"requiredDuringSchedulingIgnoredDuringExecution": {}}
+    body = _created(_plan(b.rollout("v1", canary={"antiAffinity": anti}), b.observed()))
+    assert "affinity" not in body["spec"]["template"]["spec"]
+
+
+@pytest.mark.parametrize(
+    ("anti_affinity", "message"),
+    [
+        pytest.param(
+            {
+                "preferredDuringSchedulingIgnoredDuringExecution": {"weight": 1},
+                "requiredDuringSchedulingIgnoredDuringExecution": {},
+            },
+            "AntiAffinity must have exactly one strategy listed",
+            id="both",
+        ),
+        pytest.param(
+            {"preferredDuringSchedulingIgnoredDuringExecution": {"weight": 101}},
+            "AntiAffinity weight must be between 1-100",
+            id="weight",
+        ),
+    ],
+)
+def test_a_bad_anti_affinity_is_an_invalid_spec(
+    anti_affinity: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(errors.SpecError, match=message):
+        b.rollout("v1", canary={"antiAffinity": anti_affinity})
