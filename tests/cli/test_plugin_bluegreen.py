@@ -10,8 +10,10 @@ from typing import Any
 
 import pytest
 
+from tests import prometheus as helpers
 from tests.cli.test_plugin_e2e import Plugin, plugin
 from tests.e2e.rollouts import NEW_IMAGE, Rollouts, manifest
+from tests.e2e.test_analysis import _set_rate, template
 
 __all__ = ["plugin"]
 pytestmark = pytest.mark.usefixtures("controller")
@@ -190,3 +192,36 @@ def test_get_rollout_watch_redraws_through_the_switch(world, plugin) -> None:
     assert "Message:         BlueGreenPause" in out
     assert "Status:          ✔ Healthy" in out
     assert re.search(r"stable,active\n", out.rsplit("Name:", 1)[-1])
+
+
+def runs(out: str) -> dict[str, tuple[str, str]]:
+    """AnalysisRun name → (status, INFO) from `get rollout` text."""
+    rows = re.findall(r"\u03b1 (\S+)\s+AnalysisRun\s+\S (\S+)\s+\S+ *(.*)", out)
+    return {name: (status, info.strip()) for name, status, info in rows}
+
+
+def test_pre_and_post_promotion_runs_show_under_their_revision(
+    world: Rollouts,
+    plugin: Plugin,
+    metrics_target: helpers.MetricsTarget,
+    prometheus: helpers.PrometheusServer,
+) -> None:
+    _set_rate(metrics_target, prometheus, 0.99)
+    world.apply(template(prometheus.url))
+    analysis = {
+        "templates": [{"templateName": "success-rate"}],
+        "args": [{"name": "app", "value": "demo"}],
+    }
+    green = at_the_gate(
+        world, plugin, prePromotionAnalysis=analysis, postPromotionAnalysis=analysis
+    )["currentPodHash"]
+    pre, post = f"demo-{green}-2-pre", f"demo-{green}-2-post"
+    out = plugin("get", "rollout", "demo")[1]
+    assert runs(out) == {pre: ("Successful", "✔ 1")}
+    assert out.index("# revision:2") < out.index(pre) < out.index("# revision:1")
+
+    plugin("promote", "demo")
+    world.wait(phase="Healthy", timeout=40)
+    out = plugin("get", "rollout", "demo")[1]
+    assert runs(out) == {pre: ("Successful", "✔ 1"), post: ("Successful", "✔ 1")}
+    assert out.index(f"⧉ demo-{green}") < out.index(pre) < out.index(post)
