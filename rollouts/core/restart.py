@@ -60,8 +60,7 @@ def plan_restart(rollout: model.Rollout, observed: Observed, now: datetime.datet
 
 
 def _victims(rollout: model.Rollout, observed: Observed, old: list[PodState]) -> tuple[str, ...]:
-    strategy = rollout.canary
-    max_unavailable = strategy.max_unavailable if strategy else "25%"
+    max_unavailable = rollout.spec.strategy.max_unavailable
     budget = max(
         replicas.resolve_int_or_percent(max_unavailable, rollout.replicas, round_up=False), 1
     )

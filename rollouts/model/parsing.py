@@ -357,6 +357,9 @@ def parse_blue_green(raw: JSON) -> r.BlueGreenStrategy:
             raw.get("previewMetadata"), f"{BLUE_GREEN}.previewMetadata"
         ),
         anti_affinity=parse_anti_affinity(raw.get("antiAffinity"), f"{BLUE_GREEN}.antiAffinity"),
+        max_unavailable=_int_or_percent(
+            raw.get("maxUnavailable", "25%"), f"{BLUE_GREEN}.maxUnavailable"
+        ),
     )
 
 

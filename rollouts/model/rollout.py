@@ -152,6 +152,7 @@ class BlueGreenStrategy:
     active_metadata: PodMetadata | None = None
     preview_metadata: PodMetadata | None = None
     anti_affinity: AntiAffinity | None = None
+    max_unavailable: int | str = "25%"  # only restarts use it
 
     @property
     def effective_scale_down_delay(self) -> int:

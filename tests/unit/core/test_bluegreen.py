@@ -4,12 +4,13 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime
 from collections.abc import Mapping
 from typing import Any
 
 from rollouts import model
 from rollouts.core import actions, planner
-from rollouts.core.observed import HASH_LABEL, Observed, ServiceState
+from rollouts.core.observed import HASH_LABEL, Observed, PodState, ServiceState
 from rollouts.model import conditions as c
 from tests.unit.core import builders as b
 
@@ -347,3 +348,19 @@ def test_anti_affinity_keeps_the_preview_pods_off_the_active_pods_nodes() -> Non
     anti = create.body["spec"]["template"]["spec"]["affinity"]["podAntiAffinity"]
     (term,) = anti["requiredDuringSchedulingIgnoredDuringExecution"]
     assert term["labelSelector"]["matchExpressions"][0]["values"] == [H1]
+
+
+def test_a_restart_evicts_old_pods_within_max_unavailable() -> None:
+    ro, seen = deployed(replicas=4, maxUnavailable=2)
+    body = b.manifest(
+        "v1", replicas=4, status=dict(ro.status.raw), spec={"restartAt": b.stamp(b.T0)}
+    )
+    body["spec"]["strategy"] = ro.raw["spec"]["strategy"]
+    old = tuple(
+        PodState(f"p{i}", b.T0 - datetime.timedelta(minutes=5), ready=True) for i in range(4)
+    )
+    plan = planner.plan_rollout(
+        model.parse_rollout(body), dataclasses.replace(seen, pods=old), b.later(1)
+    )
+    assert [a.name for a in plan.actions if isinstance(a, actions.EvictPod)] == ["p0", "p1"]
+    assert phase(plan) == ("Progressing", "rollout is restarting")
