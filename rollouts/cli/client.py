@@ -53,6 +53,10 @@ def build_path(api: str, plural: str, namespace: str | None, *rest: str) -> str:
     return "/".join([api, *(urllib.parse.quote(p, safe="") for p in parts)])
 
 
+def _by_name(name: str | None) -> dict[str, str]:
+    return {"fieldSelector": f"metadata.name={name}"} if name else {}
+
+
 class Client:
     """One cluster, one namespace (None with -A), one kept-alive connection."""
 
@@ -71,8 +75,10 @@ class Client:
     def _rollout(self, name: str, *subresource: str) -> str:
         return build_path(ARGO, "rollouts", self.ns, name, *subresource)
 
-    def _items(self, api: str, plural: str, namespace: str | None) -> list[Any]:
-        found = self.http.request("GET", build_path(api, plural, namespace))
+    def _items(
+        self, api: str, plural: str, namespace: str | None, params: Mapping[str, str] | None = None
+    ) -> list[Any]:
+        found = self.http.request("GET", build_path(api, plural, namespace), params)
         return list(found.get("items") or ())
 
     def get_rollout(self, name: str) -> JSON:
@@ -81,8 +87,14 @@ class Client:
         except errors.NotFound as exc:
             raise errors.NotFound(f'rollout "{name}" not found in namespace "{self.ns}"') from exc
 
-    def list_rollouts(self) -> list[JSON]:
-        return self._items(ARGO, "rollouts", self.namespace)
+    def list_rollouts(self, name: str | None = None) -> list[JSON]:
+        """The namespace's Rollouts (every namespace's with -A), or the one of that name."""
+        return self._items(ARGO, "rollouts", self.namespace, _by_name(name))
+
+    def rollouts_source(self, name: str | None = None) -> watches.Source:
+        """The same Rollouts, to watch (`list rollouts --watch`)."""
+        path = build_path(ARGO, "rollouts", self.namespace)
+        return watches.Source(self.settings, path, _by_name(name))
 
     def list_owned(self) -> tuple[list[Any], list[Any], list[Any]]:
         """ReplicaSets, pods and AnalysisRuns of the namespace (the read model filters)."""

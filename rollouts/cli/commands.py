@@ -93,18 +93,50 @@ def _watch_rollout(c: kc.Client, args: argparse.Namespace, snapshot: Snapshot) -
 
 
 def list_rollouts(c: kc.Client, args: argparse.Namespace) -> int:
+    if args.watch and args.output:
+        raise intents.IntentError("--watch prints a table: it does not go with -o")
     bodies = sorted(
-        c.list_rollouts(),
+        c.list_rollouts(args.name),
         key=lambda b: (b["metadata"].get("namespace", ""), b["metadata"]["name"]),
     )
     found = [rm.build_view(b, (), (), (), _now()) for b in bodies]
     if args.output:
         sys.stdout.write(_dump([dataclasses.asdict(v) for v in found], args.output))
-    elif not found:
+        return 0
+    if not found and not args.watch:
         print("No resources found.", file=sys.stderr)
-    else:
-        sys.stdout.write(views.render_list(found, all_namespaces=args.all_namespaces))
-    return 0
+        return 0
+    table = views.list_table(found, all_namespaces=args.all_namespaces, timestamp=_timestamp(args))
+    sys.stdout.write(views.render_table(table))
+    sys.stdout.flush()
+    return _watch_list(c, args, found, table) if args.watch else 0
+
+
+def _timestamp(args: argparse.Namespace) -> str | None:
+    return _now().strftime("%Y-%m-%dT%H:%M:%SZ") if args.timestamps else None
+
+
+def _watch_list(
+    c: kc.Client, args: argparse.Namespace, found: list[rm.RolloutView], table: list[Any]
+) -> int:
+    """A line each time a Rollout's row changes (Argo's `list rollouts --watch`)."""
+    shown = {(v.namespace, v.name): views.list_row(v) for v in found}
+    events = watches.Events([c.rollouts_source(args.name)])
+    try:
+        while True:
+            event = events.next(None)
+            view = rm.build_view((event or {}).get("object") or {}, (), (), (), _now())
+            key, row = (view.namespace, view.name), views.list_row(view)
+            if shown.get(key) != row:
+                shown[key] = row
+                line = views.render_list_line(
+                    table, view, all_namespaces=args.all_namespaces, timestamp=_timestamp(args)
+                )
+                print(line, flush=True)
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        events.close()
 
 
 def _apply(c: kc.Client, name: str, patches: intents.Patches) -> None:

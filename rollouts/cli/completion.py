@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 COMMANDS = "get list promote abort retry pause set restart undo status lint version completion"
-FLAGS = "-n --namespace --context --kubeconfig -o --output -A --all-namespaces -w --watch --full"
+FLAGS = (
+    "-n --namespace --context --kubeconfig -o --output -A --all-namespaces -w --watch --full"
+    " --name --timestamps --no-watch --timeout --timeout-seconds --to-revision --in --no-color"
+)
 
 BASH = f"""# kubectl rollouts completion (bash): source <(kubectl rollouts completion bash)
 _kubectl_rollouts() {{

@@ -64,6 +64,9 @@ def _get(
     ls = _add(listing, "rollouts", commands.list_rollouts, "list Rollouts as a table", shared,
               aliases=["rollout", "ro"])  # fmt: skip
     ls.add_argument("-A", "--all-namespaces", action="store_true", help="every namespace")
+    ls.add_argument("--name", help="only the Rollout of this name")
+    ls.add_argument("-w", "--watch", action="store_true", help="a line each time a row changes")
+    ls.add_argument("--timestamps", action="store_true", help="print the time of each line")
     _output(ls)
 
 

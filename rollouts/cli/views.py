@@ -213,6 +213,7 @@ LIST_HEADER = (
 # printed line by line under `--watch` stays roughly aligned; the last value too
 _LIST_WIDTHS = (10, 9, 12, 4, 10, 5, 7, 10, 9)
 _NAMESPACE_WIDTH = 9
+_TIMESTAMP_WIDTH = 20
 
 
 def list_row(view: rm.RolloutView) -> tuple[str, ...]:
@@ -231,12 +232,40 @@ def list_row(view: rm.RolloutView) -> tuple[str, ...]:
     )
 
 
-def _padded(view: rm.RolloutView, all_namespaces: bool) -> tuple[str, ...]:
+def _padded(view: rm.RolloutView, namespace: bool, timestamp: str | None) -> tuple[str, ...]:
     cells = tuple(v.ljust(w) for v, w in zip(list_row(view), _LIST_WIDTHS, strict=True))
-    return (view.namespace.ljust(_NAMESPACE_WIDTH), *cells) if all_namespaces else cells
+    if namespace:
+        cells = (view.namespace.ljust(_NAMESPACE_WIDTH), *cells)
+    return cells if timestamp is None else (timestamp.ljust(_TIMESTAMP_WIDTH), *cells)
 
 
-def render_list(views: Sequence[rm.RolloutView], *, all_namespaces: bool = False) -> str:
+def list_table(
+    views: Sequence[rm.RolloutView], *, all_namespaces: bool = False, timestamp: str | None = None
+) -> list[tuple[str, ...]]:
+    """The header and the padded rows (NAMESPACE with -A, TIMESTAMP with --timestamps)."""
     header = ("NAMESPACE", *LIST_HEADER) if all_namespaces else LIST_HEADER
-    table = [header, *(_padded(v, all_namespaces) for v in views)]
+    if timestamp is not None:
+        header = ("TIMESTAMP", *header)
+    return [header, *(_padded(v, all_namespaces, timestamp) for v in views)]
+
+
+def render_list(
+    views: Sequence[rm.RolloutView], *, all_namespaces: bool = False, timestamp: str | None = None
+) -> str:
+    return render_table(list_table(views, all_namespaces=all_namespaces, timestamp=timestamp))
+
+
+def render_table(table: Sequence[Sequence[str]]) -> str:
     return "\n".join(_columns(table, table, pad_last=True)) + "\n"
+
+
+def render_list_line(
+    table: Sequence[Sequence[str]],
+    view: rm.RolloutView,
+    *,
+    all_namespaces: bool = False,
+    timestamp: str | None = None,
+) -> str:
+    """One more row under `--watch`, aligned with the table printed first."""
+    rows = [*table, _padded(view, all_namespaces, timestamp)]
+    return _columns(rows, rows, pad_last=True)[-1]

@@ -4,7 +4,11 @@ from canary."""
 
 from __future__ import annotations
 
+import pathlib
+import queue
 import re
+import subprocess
+import sys
 import threading
 from typing import Any
 
@@ -225,3 +229,37 @@ def test_pre_and_post_promotion_runs_show_under_their_revision(
     out = plugin("get", "rollout", "demo")[1]
     assert runs(out) == {pre: ("Successful", "✔ 1"), post: ("Successful", "✔ 1")}
     assert out.index(f"⧉ demo-{green}") < out.index(pre) < out.index(post)
+
+
+def _lines_into(stream: Any, lines: queue.Queue[str]) -> None:
+    for line in stream:
+        lines.put(line)
+
+
+def test_list_rollouts_watch_prints_a_line_when_a_row_changes(world, plugin, kubeconfig, namespace):
+    """The executable, as kubectl runs it, until it is stopped (Argo's watch has no end)."""
+    at_the_gate(world, plugin)
+    command = [
+        str(pathlib.Path(sys.executable).parent / "kubectl-rollouts"),
+        *("list", "rollouts", "--watch", "--kubeconfig", str(kubeconfig), "-n", namespace),
+    ]
+    lines: queue.Queue[str] = queue.Queue()
+    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as watching:
+        assert watching.stdout is not None
+        reader = threading.Thread(target=_lines_into, args=(watching.stdout, lines))
+        reader.start()
+        try:
+            table = [lines.get(timeout=10), lines.get(timeout=10)]
+            world.promote()
+            changes = [lines.get(timeout=20).split()[2]]
+            while changes[-1] != "Healthy":
+                changes.append(lines.get(timeout=20).split()[2])
+        finally:
+            watching.terminate()
+        reader.join(timeout=5)
+
+    assert table[0].split()[:2] == ["NAME", "STRATEGY"]
+    assert table[1].split()[:4] == ["demo", "BlueGreen", "Paused", "-"]
+    assert table[1].endswith("        \n")  # AVAILABLE padded as Argo pads it
+    assert changes[-1] == "Healthy"
+    assert "Paused" not in changes

@@ -238,3 +238,38 @@ def test_the_read_model_groups_what_the_rollout_owns_by_revision() -> None:
 )
 def test_ages_read_like_kubectls(seconds: int, text: str) -> None:
     assert roles.format_seconds(seconds) == text
+
+
+GUESTBOOK = rm.RolloutView(
+    name="can-guestbook",
+    namespace="test",
+    status="Progressing",
+    message="",
+    strategy="Canary",
+    age="1h",
+    step="1/3",
+    set_weight="10",
+    replicas=rm.Replicas(desired=5, current=4, updated=3, ready=1, available=2),
+)
+
+
+def test_list_with_timestamps_and_namespaces_lines_up_as_argos() -> None:
+    """The header and row of Argo's `--all-namespaces --timestamps` list test."""
+    stamp = "2024-05-01T12:00:00Z"
+    text = views.render_list([GUESTBOOK], all_namespaces=True, timestamp=stamp)
+    header, row = text.splitlines()
+    assert header == (
+        "TIMESTAMP             NAMESPACE  NAME           STRATEGY   STATUS        STEP  "
+        "SET-WEIGHT  READY  DESIRED  UP-TO-DATE  AVAILABLE"
+    )
+    assert row.startswith(
+        f"{stamp}  test       can-guestbook  Canary     Progressing   1/3   10          1/4    "
+        "5        3           2"
+    )
+
+
+def test_a_watched_row_lines_up_with_the_table_printed_first() -> None:
+    table = views.list_table([GUESTBOOK, HEALTHY])
+    line = views.render_list_line(table, AT_A_PAUSE)
+    assert line == views.render_table([*table, views.list_table([AT_A_PAUSE])[1]]).splitlines()[-1]
+    assert line.index("Paused") == views.render_table(table).splitlines()[0].index("STATUS")
