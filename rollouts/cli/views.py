@@ -73,19 +73,19 @@ def format_status(status: str, kind: str, *, color: bool) -> str:
     return f"{paint(icon, icon, color=color)} {status}"
 
 
+def _paint_part(part: str) -> str:
+    if part in ROLES:
+        return paint(part, part, color=True)
+    if part[:1] in (OK, BAD, UNKNOWN, WARNING):  # a run's count: `✖ 2`
+        return paint(part[0], part[0], color=True) + part[1:]
+    return part  # `delay:…`
+
+
 def _paint_info(info: str, *, color: bool) -> str:
-    """Role tags and the icons of run counts in their colours; `delay:` and pods' plain."""
+    """Role tags and the icons of run counts in their colours; pods' INFO stays plain."""
     if not color or not info or info.startswith("ready:"):
         return info
-    parts = info.split(",")
-    return ",".join(
-        paint(p, p, color=True)
-        if p in ROLES
-        else paint(p[0], p[0], color=True) + p[1:]
-        if p[:1] in (OK, BAD, UNKNOWN, WARNING)
-        else p
-        for p in parts
-    )
+    return ",".join(_paint_part(part) for part in info.split(","))
 
 
 def render_header(view: rm.RolloutView, *, color: bool = False) -> list[str]:
@@ -174,10 +174,11 @@ def _tree_lines(view: rm.RolloutView) -> list[_Line]:
 
 
 def _columns(
-    rows: Sequence[Sequence[str]], shown: Sequence[Sequence[str]], *, pad_last: bool = False
+    rows: Sequence[Sequence[str]], shown: Sequence[Sequence[str]], *, keep_trailing: bool = False
 ) -> list[str]:
     """Left-aligned columns two spaces apart, as Go's tabwriter lays them out; widths come from
-    `rows`, `shown` is what prints (it may carry colour). The last column is not padded."""
+    `rows`, `shown` is what prints (it may carry colour). The last cell is not aligned, and
+    trailing blanks are cut unless `keep_trailing` (Argo's list pads its last value too)."""
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     out = []
     for row, printed in zip(rows, shown, strict=True):
@@ -186,7 +187,7 @@ def _columns(
             for i, (c, p) in enumerate(zip(row[:-1], printed[:-1], strict=True))
         ]
         line = "".join([*cells, printed[-1]])
-        out.append(line if pad_last else line.rstrip())
+        out.append(line if keep_trailing else line.rstrip())
     return out
 
 
@@ -256,7 +257,7 @@ def render_list(
 
 
 def render_table(table: Sequence[Sequence[str]]) -> str:
-    return "\n".join(_columns(table, table, pad_last=True)) + "\n"
+    return "\n".join(_columns(table, table, keep_trailing=True)) + "\n"
 
 
 def render_list_line(
@@ -268,4 +269,4 @@ def render_list_line(
 ) -> str:
     """One more row under `--watch`, aligned with the table printed first."""
     rows = [*table, _padded(view, all_namespaces, timestamp)]
-    return _columns(rows, rows, pad_last=True)[-1]
+    return _columns(rows, rows, keep_trailing=True)[-1]
