@@ -22,31 +22,16 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-from collections.abc import Iterable
 
 from rollouts import model
 from rollouts.core import actions, analysis_args, canary, progress, rollout_analysis
-from rollouts.core.actions import Action, Event
 from rollouts.core.bluegreen_status import BlueGreenStatus
 from rollouts.core.observed import HASH_LABEL, Observed, ReplicaSetState, ServiceState
+from rollouts.core.parts import Part
 from rollouts.core.rollout_analysis import RunFollowed, RunRecord
 from rollouts.model import conditions as c
 
 RunType = analysis_args.RunType
-
-
-@dataclasses.dataclass(frozen=True)
-class Part:
-    """What one decision adds to the plan."""
-
-    actions: tuple[Action, ...] = ()
-    events: tuple[Event, ...] = ()
-    requeue: tuple[float, ...] = ()
-
-    def __add__(self, other: Part) -> Part:
-        return Part(
-            self.actions + other.actions, self.events + other.events, self.requeue + other.requeue
-        )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -511,10 +496,3 @@ def promotion_reason(view: View, active_after: str, post: RunRecord | None) -> s
     ):
         return None
     return "Completed blue-green update"
-
-
-def combine(parts: Iterable[Part]) -> Part:
-    total = Part()
-    for part in parts:
-        total += part
-    return total

@@ -23,8 +23,9 @@ from rollouts.core import (
     status,
 )
 from rollouts.core import bluegreen_status as bg_status
-from rollouts.core.bluegreen import Part, View
+from rollouts.core.bluegreen import View
 from rollouts.core.observed import Observed
+from rollouts.core.parts import Part, combine
 from rollouts.model import conditions as c
 
 IMMEDIATELY = 0.0
@@ -51,16 +52,20 @@ def plan_blue_green(
     )
     observed, raised = revisions.plan_raise(observed, pod_hash)
     position = progress.compute_progress(rollout, pod_hash=pod_hash, step_hash="", now=now)
+    new_rs = observed.replica_set(pod_hash)
+    position, announced = progress.announce_intents(
+        position, rollout.status, new_rs.revision if new_rs else 0
+    )
     view = View(
         rollout=rollout,
         strategy=strategy,
         observed=observed,
         now=now,
         progress=position,
-        new_rs=observed.replica_set(pod_hash),
+        new_rs=new_rs,
         recorded=_recorded(rollout, pod_hash),
     )
-    first = Part(actions=(raised,) if raised else (), events=_intents(view))
+    first = Part(actions=(raised,) if raised else (), events=announced)
     if view.new_rs is None:
         created, new_rs = bluegreen.plan_create(view)
         view = dataclasses.replace(view, new_rs=new_rs)
@@ -91,23 +96,6 @@ def _recorded(rollout: model.Rollout, pod_hash: str) -> bg_status.BlueGreenStatu
     return recorded
 
 
-def _intents(view: View) -> tuple[actions.Event, ...]:
-    """Announce what a user asked for since the last pass: an abort, a resume."""
-    p, old = view.progress, view.rollout.status
-    found = list(p.events)
-    if p.abort and old.aborted_at is None:
-        revision = view.new_rs.revision if view.new_rs else 0
-        found.append(
-            actions.Event(
-                c.EVENT_ABORTED, f"Rollout aborted update to revision {revision}", "Warning"
-            )
-        )
-    if old.controller_pause and not old.pause_conditions and p.controller_pause:
-        p.resumed = True
-        found.append(actions.Event(c.EVENT_RESUMED, "Rollout is resumed"))
-    return tuple(found)
-
-
 def _plan_existing(view: View, first: Part) -> actions.Plan:
     restarting = restart.plan_restart(view.rollout, view.observed, view.now)
     runs = bluegreen.plan_runs(view)
@@ -115,7 +103,7 @@ def _plan_existing(view: View, first: Part) -> actions.Plan:
     pause = bluegreen.plan_pause(view, pre_ok)
     over = bluegreen.pause_over(view, added=pause.add)
     active = bluegreen.active_target(view, over, pre_ok)
-    part = bluegreen.combine(
+    part = combine(
         (
             first,
             bluegreen.plan_preview(view),
@@ -165,34 +153,35 @@ def _decide(
     over: bool,
     active: str,
 ) -> Outcome:
-    p = dataclasses.replace(
-        view.progress, events=[], pause_conditions=list(view.progress.pause_conditions)
-    )
+    p = dataclasses.replace(view.progress, events=())
     events: list[actions.Event] = []
     changed = pause.remove and p.pause_condition(c.PAUSE_BLUE_GREEN) is not None
     if pause.remove:
-        p.pause_conditions = [x for x in p.pause_conditions if x.reason != c.PAUSE_BLUE_GREEN]
+        p = p.unpaused(c.PAUSE_BLUE_GREEN)
     if pause.add:
-        p.pause_conditions.append(model.PauseCondition(c.PAUSE_BLUE_GREEN, view.now))
-        p.controller_pause = True
+        p = p.paused_for(c.PAUSE_BLUE_GREEN, view.now)
         events.append(actions.Event(c.EVENT_PAUSED, f"Rollout is paused ({c.PAUSE_BLUE_GREEN})"))
     for followed in (runs.pre, runs.post):
         if followed.resumed:
-            p.controller_pause = False
+            p = dataclasses.replace(p, controller_pause=False)
         if followed.pause and p.pause_condition(c.PAUSE_INCONCLUSIVE_ANALYSIS) is None:
-            p.pause_conditions.append(model.PauseCondition(c.PAUSE_INCONCLUSIVE_ANALYSIS, view.now))
-            p.controller_pause = True
+            p = p.paused_for(c.PAUSE_INCONCLUSIVE_ANALYSIS, view.now)
     reason = runs.pre.abort or runs.post.abort
+    revision = view.new_rs.revision if view.new_rs else 0
     if reason and not p.abort:
-        events.append(_abort(view, p, reason))
+        p = p.aborted(reason, view.now)
+        message = f"Rollout aborted update to revision {revision}: {reason}"
+        events.append(actions.Event(c.EVENT_ABORTED, message, "Warning"))
         changed = True
     post = runs.post.record
     promoted = bluegreen.promotion_reason(view, active, post)
     if promoted is not None:
-        events.append(_promote(view, p, promoted))
+        p = p.promoted_now(None)
+        message = f"Rollout completed update to revision {revision} ({p.pod_hash}): {promoted}"
+        events.append(actions.Event(c.EVENT_COMPLETED, message))
         changed = True
     if not p.pause_conditions:
-        p.controller_pause = False
+        p = dataclasses.replace(p, controller_pause=False)
     selectors = bg_status.BlueGreenStatus(
         active_selector=active,
         preview_selector=_preview_after(view, part),
@@ -201,24 +190,6 @@ def _decide(
         post_promotion=post,
     )
     return Outcome(p, selectors, tuple(events), changed)
-
-
-def _abort(view: View, p: progress.Progress, reason: str) -> actions.Event:
-    p.abort, p.abort_reason = True, reason
-    p.aborted_at = status.stamp(view.now)
-    p.pause_conditions, p.controller_pause = [], False
-    revision = view.new_rs.revision if view.new_rs else 0
-    message = f"Rollout aborted update to revision {revision}: {reason}"
-    return actions.Event(c.EVENT_ABORTED, message, "Warning")
-
-
-def _promote(view: View, p: progress.Progress, reason: str) -> actions.Event:
-    p.stable_hash = p.pod_hash
-    p.pause_conditions, p.controller_pause = [], False
-    p.abort, p.aborted_at, p.promote_full = False, None, False
-    revision = view.new_rs.revision if view.new_rs else 0
-    message = f"Rollout completed update to revision {revision} ({p.pod_hash}): {reason}"
-    return actions.Event(c.EVENT_COMPLETED, message)
 
 
 def _check_point(view: View, p: progress.Progress, *, pre_ok: bool, over: bool) -> bool:
@@ -285,7 +256,8 @@ def _finish(
     )
     requeue = list(part.requeue)
     if timed_out and rollout.spec.progress_deadline_abort and not p.abort:
-        p.abort = True  # acted on in the next pass, which switches back to stable
+        p = dataclasses.replace(p, abort=True)  # the next pass switches back to stable
+        outcome = dataclasses.replace(outcome, position=p)
         requeue.append(IMMEDIATELY)
     pending = bg_status.pending(
         pod_hash=p.pod_hash,

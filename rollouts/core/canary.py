@@ -1,9 +1,9 @@
-"""plan_canary: one reconcile of a canary Rollout, decided purely.
+"""The canary's ReplicaSets: which is which, the weight and sizes, and the older sets (Argo
+§2.1-2.3, §2.8, §2.10), decided purely from a frozen CanaryView.
 
-Order within a pass (Argo Rollouts §2.1-2.10): create the new ReplicaSet if missing; compute
-the weight; size the ReplicaSets; advance at most one step (never in a pass that scaled, so a
-step completes on observed state); promote when all steps are done and the new ReplicaSet is
-available; retire old ReplicaSets; point the Services; set the traffic weight.
+Every function takes what it needs and returns its part; core/planner.py orders and merges
+them, and core/canary_traffic.py and core/canary_steps.py hold the Services, the traffic
+weight and the steps.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import json
-import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -26,28 +25,27 @@ from rollouts.core.observed import (
     Observed,
     ReplicaSetState,
 )
-from rollouts.model import conditions
+from rollouts.core.parts import Part
 
 IMMEDIATELY = 0.0
 MIN_WAIT = 0.001  # seconds; a timer due now comes back just after, when the pause has expired
 
 
-@dataclasses.dataclass
-class CanaryPass:
-    """The working state of one planning pass (pure: no I/O)."""
+@dataclasses.dataclass(frozen=True)
+class CanaryView:
+    """What a canary pass decides from; `position` moves as the pass decides (a new view)."""
 
     rollout: model.Rollout
     strategy: model.CanaryStrategy
     observed: Observed
     now: datetime.datetime
-    progress: progress.Progress
-    actions: list[actions.Action] = dataclasses.field(default_factory=list)
-    requeue: list[float] = dataclasses.field(default_factory=list)
-    created: ReplicaSetState | None = None
-    scaled: bool = False
-    restarted_at: str | None = None
+    position: progress.Progress
+    created: ReplicaSetState | None = None  # the new set, when this pass creates it
     step_run: rollout_analysis.RunRecord | None = None
     background_run: rollout_analysis.RunRecord | None = None
+
+    def at(self, position: progress.Progress) -> CanaryView:
+        return dataclasses.replace(self, position=position)
 
     @property
     def replicas(self) -> int:
@@ -63,47 +61,24 @@ class CanaryPass:
 
     @property
     def new_rs(self) -> ReplicaSetState | None:
-        return self.created or self.observed.replica_set(self.progress.pod_hash)
+        return self.created or self.observed.replica_set(self.position.pod_hash)
 
     @property
     def stable_rs(self) -> ReplicaSetState | None:
-        return self.observed.replica_set(self.progress.stable_hash)
+        return self.observed.replica_set(self.position.stable_hash)
 
     def others(self) -> list[ReplicaSetState]:
-        keep = {self.progress.pod_hash, self.progress.stable_hash}
+        keep = {self.position.pod_hash, self.position.stable_hash}
         return [rs for rs in self.observed.replica_sets if rs.pod_hash not in keep]
-
-    def event(self, reason: str, message: str, kind: str = "Normal") -> None:
-        self.progress.events.append(actions.Event(reason, message, kind))
-
-    def after(self, seconds: float) -> None:
-        self.requeue.append(max(seconds, 0.0))
-
-    def start_abort(self, reason: str) -> None:
-        """Abort the update from inside the controller (analysis failed, deadline passed)."""
-        p = self.progress
-        if p.abort:
-            return
-        p.abort, p.abort_reason = True, reason
-        p.aborted_at = self.now.strftime("%Y-%m-%dT%H:%M:%SZ")
-        p.pause_conditions, p.controller_pause = [], False
-        p.index = 0 if p.index is not None else None
-        new_rs = self.new_rs
-        revision = new_rs.revision if new_rs else 0
-        self.event(
-            conditions.EVENT_ABORTED,
-            f"Rollout aborted update to revision {revision}: {reason}",
-            "Warning",
-        )
-        self.after(IMMEDIATELY)
 
     @property
     def halted(self) -> bool:
         """Nothing advances: a user pause or an inconclusive analysis."""
-        return (
-            self.rollout.spec.paused
-            or self.progress.pause_condition(conditions.PAUSE_INCONCLUSIVE_ANALYSIS) is not None
-        )
+        inconclusive = self.position.pause_condition(model.conditions.PAUSE_INCONCLUSIVE_ANALYSIS)
+        return self.rollout.spec.paused or inconclusive is not None
+
+
+# ------------------------------------------------------------------------- the new set
 
 
 def _anti_affinity(
@@ -196,34 +171,34 @@ def build_replica_set(
 # ---------------------------------------------------------------- weights and sizes
 
 
-def desired_weight(state: CanaryPass) -> int:
+def desired_weight(view: CanaryView) -> int:
     """The canary weight this pass aims for (Argo §2.3)."""
-    p = state.progress
-    if p.promote_full or p.promoted or state.stable_rs is None:
-        return state.max_weight
+    p = view.position
+    if p.promote_full or p.promoted or view.stable_rs is None:
+        return view.max_weight
     if p.abort:
         return 0
-    return steps.set_weight_at(state.strategy.steps, p.index, max_weight=state.max_weight)
+    return steps.set_weight_at(view.strategy.steps, p.index, max_weight=view.max_weight)
 
 
-def canary_target(state: CanaryPass, weight: int) -> int:
+def canary_target(view: CanaryView, weight: int) -> int:
     """Pods the canary ReplicaSet should have while the update is in progress."""
     scale = None
-    if not state.progress.abort and not state.progress.promote_full:
-        scale = steps.canary_scale_at(state.strategy.steps, state.progress.index)
-    return _sized(state, scale, weight)
+    if not view.position.abort and not view.position.promote_full:
+        scale = steps.canary_scale_at(view.strategy.steps, view.position.index)
+    return _sized(view, scale, weight)
 
 
-def _sized(state: CanaryPass, scale: steps.CanaryScale | None, weight: int) -> int:
+def _sized(view: CanaryView, scale: steps.CanaryScale | None, weight: int) -> int:
     if scale is not None and scale.replicas is not None:
-        return min(scale.replicas, state.replicas)
+        return min(scale.replicas, view.replicas)
     if scale is not None and scale.weight is not None:
         weight = scale.weight
     return replicas.compute_traffic_routed_canary_replicas(
-        replicas=state.replicas,
+        replicas=view.replicas,
         weight=weight,
-        max_weight=state.max_weight,
-        min_pods_per_replica_set=state.strategy.min_pods_per_replica_set,
+        max_weight=view.max_weight,
+        min_pods_per_replica_set=view.strategy.min_pods_per_replica_set,
     )
 
 
@@ -233,47 +208,43 @@ def _counts(rs: ReplicaSetState | None) -> replicas.ReplicaCounts:
     return replicas.ReplicaCounts(spec_replicas=rs.spec_replicas, available=rs.available)
 
 
-def compute_targets(state: CanaryPass, weight: int) -> dict[str, int]:
-    """Desired spec.replicas per ReplicaSet name for this pass."""
-    new_rs, stable_rs = state.new_rs, state.stable_rs
-    targets: dict[str, int] = {}
+def compute_targets(view: CanaryView) -> dict[str, int]:
+    """Desired spec.replicas per ReplicaSet name, for the view's position."""
+    new_rs, stable_rs = view.new_rs, view.stable_rs
     if new_rs is None:
+        return {}
+    if view.position.promoted or stable_rs is None:
+        targets = {new_rs.name: view.replicas}
+        if not view.routed:
+            targets.update(_drain_others(view, new_rs))
         return targets
-    if state.progress.promoted or stable_rs is None:
-        targets[new_rs.name] = state.replicas
-        if not state.routed:
-            targets.update(_drain_others(state, new_rs))
-        return targets
-    if state.routed:
-        targets[stable_rs.name] = state.replicas
-        targets[new_rs.name] = _routed_canary_target(state, new_rs, weight)
-        return targets
-    others = state.others()
+    if view.routed:
+        return {stable_rs.name: view.replicas, new_rs.name: _routed_canary_target(view, new_rs)}
+    others = view.others()
     plan = replicas.plan_basic_canary_scale(
-        replicas=state.replicas,
-        weight=weight,
-        max_weight=state.max_weight,
-        max_surge=state.strategy.max_surge,
-        max_unavailable=state.strategy.max_unavailable,
+        replicas=view.replicas,
+        weight=desired_weight(view),
+        max_weight=view.max_weight,
+        max_surge=view.strategy.max_surge,
+        max_unavailable=view.strategy.max_unavailable,
         canary=_counts(new_rs),
         stable=_counts(stable_rs),
         others=[_counts(o) for o in others],
     )
-    targets[new_rs.name] = plan.canary
-    targets[stable_rs.name] = plan.stable
+    targets = {new_rs.name: plan.canary, stable_rs.name: plan.stable}
     targets.update({rs.name: size for rs, size in zip(others, plan.others, strict=True)})
     return targets
 
 
-def _drain_others(state: CanaryPass, new_rs: ReplicaSetState) -> dict[str, int]:
+def _drain_others(view: CanaryView, new_rs: ReplicaSetState) -> dict[str, int]:
     """Basic canary, fully promoted: older sets shed pods as availability allows (Argo §2.3)."""
-    others = state.others()
+    others = view.others()
     plan = replicas.plan_basic_canary_scale(
-        replicas=state.replicas,
-        weight=state.max_weight,
-        max_weight=state.max_weight,
-        max_surge=state.strategy.max_surge,
-        max_unavailable=state.strategy.max_unavailable,
+        replicas=view.replicas,
+        weight=view.max_weight,
+        max_weight=view.max_weight,
+        max_surge=view.strategy.max_surge,
+        max_unavailable=view.strategy.max_unavailable,
         canary=_counts(new_rs),
         stable=_counts(None),
         others=[_counts(o) for o in others],
@@ -281,163 +252,180 @@ def _drain_others(state: CanaryPass, new_rs: ReplicaSetState) -> dict[str, int]:
     return {rs.name: size for rs, size in zip(others, plan.others, strict=True)}
 
 
-def _routed_canary_target(state: CanaryPass, new_rs: ReplicaSetState, weight: int) -> int:
-    if not state.progress.abort:
-        return canary_target(state, weight)
-    delay = state.strategy.effective_abort_scale_down_delay
+def _routed_canary_target(view: CanaryView, new_rs: ReplicaSetState) -> int:
+    if not view.position.abort:
+        return canary_target(view, desired_weight(view))
+    delay = view.strategy.effective_abort_scale_down_delay
     if delay == 0:  # left running (Argo §2.7); an explicit setCanaryScale still sizes it
-        scale = steps.canary_scale_at(state.strategy.steps, state.progress.index)
-        return new_rs.spec_replicas if scale is None else _sized(state, scale, 0)
+        scale = steps.canary_scale_at(view.strategy.steps, view.position.index)
+        return new_rs.spec_replicas if scale is None else _sized(view, scale, 0)
     deadline = new_rs.scale_down_deadline
-    if deadline is not None and deadline <= state.now:
+    if deadline is not None and deadline <= view.now:
         return 0
     return new_rs.spec_replicas
 
 
-def plan_scaling(state: CanaryPass, targets: Mapping[str, int]) -> None:
-    """Scale each ReplicaSet to its target; a user pause freezes all scaling (Argo §2.6)."""
-    if state.rollout.spec.paused:
-        return
-    for rs in state.observed.replica_sets:
-        target = targets.get(rs.name)
-        if target is None or target == rs.spec_replicas or rs.deleting:
-            continue
-        state.actions.append(
-            actions.ScaleReplicaSet(
-                name=rs.name,
-                replicas=target,
-                previous=rs.spec_replicas,
-                revision=rs.revision,
-                desired_replicas=state.replicas,
+def _scale(view: CanaryView, rs: ReplicaSetState, size: int) -> actions.ScaleReplicaSet:
+    return actions.ScaleReplicaSet(rs.name, size, rs.spec_replicas, rs.revision, view.replicas)
+
+
+def plan_scaling(view: CanaryView, targets: Mapping[str, int]) -> tuple[actions.Action, ...]:
+    """Scale each existing set to its target; a user pause freezes all scaling (Argo §2.6)."""
+    if view.rollout.spec.paused:
+        return ()
+    return tuple(
+        _scale(view, rs, targets[rs.name])
+        for rs in view.observed.replica_sets
+        if rs.name in targets and targets[rs.name] != rs.spec_replicas and not rs.deleting
+    )
+
+
+def would_scale(view: CanaryView, targets: Mapping[str, int]) -> bool:
+    """Some set, the one this pass creates included, is not at its target yet."""
+    created = view.created
+    grows = (
+        created is not None
+        and not view.rollout.spec.paused
+        and targets.get(created.name, created.spec_replicas) != created.spec_replicas
+    )
+    return grows or bool(plan_scaling(view, targets))
+
+
+def plan_create(view: CanaryView, size: int) -> actions.CreateReplicaSet:
+    """Create the new set at `size`: one write, not a create at 0 and then a scale."""
+    created = view.created
+    assert created is not None
+    p = view.position
+    body = build_replica_set(
+        view.rollout,
+        pod_hash=p.pod_hash,
+        revision=created.revision,
+        replicas=size,
+        ephemeral=created.ephemeral,
+        stable_hash=p.stable_hash,
+    )
+    name, revision = created.name, created.revision
+    announce = [
+        actions.Event(
+            model.conditions.EVENT_NEW_RS, f"Created ReplicaSet {name} (revision {revision})"
+        )
+    ]
+    if not p.promoted:
+        announce.append(
+            actions.Event(
+                model.conditions.EVENT_NOT_COMPLETED,
+                f"Rollout not completed, started update to revision {revision} ({p.pod_hash})",
             )
         )
-        state.scaled = True
-
-
-def size_created(state: CanaryPass, targets: Mapping[str, int]) -> None:
-    """A ReplicaSet made in this pass is created at its size: one write, not a create at 0
-    and then a scale (Argo writes both)."""
-    created = state.created
-    if created is None or state.rollout.spec.paused:
-        return
-    size = targets.get(created.name, created.spec_replicas)
-    if size == created.spec_replicas:
-        return
-    for i, action in enumerate(state.actions):
-        if not isinstance(action, actions.CreateReplicaSet):
-            continue
-        body = {**action.body, "spec": {**action.body["spec"], "replicas": size}}
-        scaled = actions.scaling_event(
-            created.name, revision=created.revision, previous=created.spec_replicas, replicas=size
+    if size != created.spec_replicas:  # grown past the size it was planned at
+        previous = created.spec_replicas
+        announce.append(
+            actions.scaling_event(name, revision=revision, previous=previous, replicas=size)
         )
-        state.actions[i] = actions.CreateReplicaSet(body, (*action.events, scaled))
-    state.created = dataclasses.replace(created, spec_replicas=size)
-    state.scaled = True
+    return actions.CreateReplicaSet(body, tuple(announce))
 
 
-def plan_old_replica_sets(state: CanaryPass) -> None:
+# ----------------------------------------------------------------------- older sets
+
+
+def plan_old_replica_sets(view: CanaryView) -> Part:
     """Traffic-routed: old stable sets wait out scaleDownDelaySeconds; others go to 0.
 
     An intermediate set a Service still selects is kept until the Service moves (Argo §2.8).
     The new and stable sets lose a leftover deadline (we moved back to them, Argo §2.9).
     """
-    _remove_stale_deadlines(state)
-    if not state.routed:
-        return
-    for rs in state.others():
+    part = _remove_stale_deadlines(view)
+    if not view.routed:
+        return part
+    for rs in view.others():
         if rs.spec_replicas == 0:
             if rs.scale_down_deadline is not None:
-                state.actions.append(actions.SetScaleDownDeadline(rs.name, None))
+                part += Part((actions.SetScaleDownDeadline(rs.name, None),))
+        elif _still_referenced(view, rs):
             continue
-        if _still_referenced(state, rs):
-            continue
-        if not state.progress.promoted:
-            _scale_to_zero(state, rs)
-            continue
-        _delay_scale_down(state, rs, state.strategy.effective_scale_down_delay)
+        elif not view.position.promoted:
+            part += Part((_scale(view, rs, 0),))
+        else:
+            part += _delay_scale_down(view, rs, view.strategy.effective_scale_down_delay)
+    return part
 
 
-def _remove_stale_deadlines(state: CanaryPass) -> None:
-    keep_new = state.progress.abort and state.strategy.effective_abort_scale_down_delay > 0
-    current = [] if keep_new else [state.new_rs]
-    for rs in {r.name: r for r in (*current, state.stable_rs) if r is not None}.values():
-        if rs.scale_down_deadline is not None:
-            state.actions.append(actions.SetScaleDownDeadline(rs.name, None))
-
-
-def _still_referenced(state: CanaryPass, rs: ReplicaSetState) -> bool:
-    return (
-        any(
-            svc is not None and svc.selector.get(HASH_LABEL) == rs.pod_hash
-            for svc in state.observed.services.values()
-        )
-        and not state.progress.promoted
-    )
-
-
-def _scale_to_zero(state: CanaryPass, rs: ReplicaSetState) -> None:
-    state.actions.append(
-        actions.ScaleReplicaSet(
-            name=rs.name,
-            replicas=0,
-            previous=rs.spec_replicas,
-            revision=rs.revision,
-            desired_replicas=state.replicas,
+def _remove_stale_deadlines(view: CanaryView) -> Part:
+    keep_new = view.position.abort and view.strategy.effective_abort_scale_down_delay > 0
+    current = [] if keep_new else [view.new_rs]
+    found = {r.name: r for r in (*current, view.stable_rs) if r is not None}
+    return Part(
+        tuple(
+            actions.SetScaleDownDeadline(rs.name, None)
+            for rs in found.values()
+            if rs.scale_down_deadline is not None
         )
     )
-    state.scaled = True
 
 
-def _delay_scale_down(state: CanaryPass, rs: ReplicaSetState, delay: int) -> None:
+def _still_referenced(view: CanaryView, rs: ReplicaSetState) -> bool:
+    selected = any(
+        svc is not None and svc.selector.get(HASH_LABEL) == rs.pod_hash
+        for svc in view.observed.services.values()
+    )
+    return selected and not view.position.promoted
+
+
+def _delay_scale_down(view: CanaryView, rs: ReplicaSetState, delay: int) -> Part:
     if delay <= 0:
-        _scale_to_zero(state, rs)
-        return
+        return Part((_scale(view, rs, 0),))
     if rs.scale_down_deadline is None:
-        deadline = state.now + datetime.timedelta(seconds=delay)
-        state.actions.append(actions.SetScaleDownDeadline(rs.name, deadline))
-        state.after(delay)
-    elif rs.scale_down_deadline <= state.now:
-        _scale_to_zero(state, rs)
-    else:
-        state.after((rs.scale_down_deadline - state.now).total_seconds())
+        deadline = view.now + datetime.timedelta(seconds=delay)
+        return Part((actions.SetScaleDownDeadline(rs.name, deadline),), requeue=(float(delay),))
+    if rs.scale_down_deadline <= view.now:
+        return Part((_scale(view, rs, 0),))
+    return Part(requeue=((rs.scale_down_deadline - view.now).total_seconds(),))
 
 
-def plan_abort_scale_down(state: CanaryPass) -> None:
+def plan_abort_scale_down(view: CanaryView) -> Part:
     """Traffic-routed abort: once stable is back, the canary gets its scale-down deadline."""
-    new_rs, stable_rs = state.new_rs, state.stable_rs
-    if not (state.routed and state.progress.abort) or new_rs is None or stable_rs is None:
-        return
-    delay = state.strategy.effective_abort_scale_down_delay
-    if delay == 0 or new_rs.spec_replicas == 0 or stable_rs.available < state.replicas:
-        return
+    new_rs, stable_rs = view.new_rs, view.stable_rs
+    if not (view.routed and view.position.abort) or new_rs is None or stable_rs is None:
+        return Part()
+    delay = view.strategy.effective_abort_scale_down_delay
+    if delay == 0 or new_rs.spec_replicas == 0 or stable_rs.available < view.replicas:
+        return Part()
     if new_rs.scale_down_deadline is None:
-        state.actions.append(
-            actions.SetScaleDownDeadline(new_rs.name, state.now + datetime.timedelta(seconds=delay))
-        )
-        state.after(delay)
-    elif new_rs.scale_down_deadline > state.now:
-        state.after((new_rs.scale_down_deadline - state.now).total_seconds())
+        deadline = view.now + datetime.timedelta(seconds=delay)
+        return Part((actions.SetScaleDownDeadline(new_rs.name, deadline),), requeue=(float(delay),))
+    if new_rs.scale_down_deadline > view.now:
+        return Part(requeue=((new_rs.scale_down_deadline - view.now).total_seconds(),))
+    return Part()
+
+
+def plan_history(view: CanaryView) -> Part:
+    """Delete idle old ReplicaSets beyond revisionHistoryLimit, oldest first."""
+    idle = sorted(
+        (rs for rs in view.others() if rs.spec_replicas == 0 and rs.replicas == 0),
+        key=lambda rs: (rs.revision, rs.created),
+    )
+    extra = max(len(idle) - view.rollout.spec.revision_history_limit, 0)
+    return Part(tuple(actions.DeleteReplicaSet(rs.name) for rs in idle[:extra]))
 
 
 # ------------------------------------------------------------- ephemeral metadata
 
 
-def role_metadata(state: CanaryPass, pod_hash: str) -> model.PodMetadata | None:
+def role_metadata(view: CanaryView, pod_hash: str) -> model.PodMetadata | None:
     """stableMetadata for the stable set, canaryMetadata for the new one while it is not
     stable yet, nothing for the others (Argo §2.13)."""
-    if pod_hash == state.progress.stable_hash:
-        return state.strategy.stable_metadata
-    if pod_hash == state.progress.pod_hash:
-        return state.strategy.canary_metadata
+    if pod_hash == view.position.stable_hash:
+        return view.strategy.stable_metadata
+    if pod_hash == view.position.pod_hash:
+        return view.strategy.canary_metadata
     return None
 
 
-def plan_pod_metadata(state: CanaryPass) -> None:
-    state.actions.extend(
-        compute_pod_metadata(
-            state.observed, lambda h: role_metadata(state, h), state.rollout.spec.template
-        )
+def plan_pod_metadata(view: CanaryView) -> Part:
+    found = compute_pod_metadata(
+        view.observed, lambda h: role_metadata(view, h), view.rollout.spec.template
     )
+    return Part(tuple(found))
 
 
 def compute_pod_metadata(
@@ -483,216 +471,3 @@ def _moved(
     patch: dict[str, str | None] = {k: (base or {}).get(k) for k in had if k not in want}
     patch.update({k: v for k, v in want.items() if had.get(k) != v})
     return patch
-
-
-# ------------------------------------------------------------- services and traffic
-
-
-def _service_target_ready(rs: ReplicaSetState | None, *, adopting: bool) -> bool:
-    if rs is None:
-        return False
-    if adopting:
-        return rs.spec_replicas != 0 and rs.available >= rs.spec_replicas
-    return rs.available > 0
-
-
-def plan_services(state: CanaryPass) -> None:
-    """stableService → stable set; canaryService → new set (stable while aborted)."""
-    canary_hash = state.progress.stable_hash if state.progress.abort else state.progress.pod_hash
-    wanted = (
-        (state.strategy.stable_service, state.progress.stable_hash),
-        (state.strategy.canary_service, canary_hash),
-    )
-    for name, pod_hash in wanted:
-        if name is None:
-            continue
-        service = state.observed.services.get(name)
-        if service is None or service.selector.get(HASH_LABEL) == pod_hash:
-            continue
-        adopting = service.managed_by != state.rollout.name
-        target = state.observed.replica_set(pod_hash)
-        if _service_target_ready(target, adopting=adopting) or state.progress.abort:
-            state.actions.append(
-                actions.SwitchService(
-                    name=name,
-                    pod_hash=pod_hash,
-                    previous=service.selector.get(HASH_LABEL),
-                    adopt=adopting,
-                )
-            )
-
-
-def traffic_weight(state: CanaryPass) -> int:
-    """The weight the router should carry now (Argo §2.4)."""
-    p, new_rs, stable_rs = state.progress, state.new_rs, state.stable_rs
-    current = state.observed.canary_weight or 0
-    if p.promoted or p.abort or new_rs is None or new_rs.available == 0:
-        return 0
-    if p.promote_full:
-        return current
-    target = canary_target(state, desired_weight(state))
-    at_size = new_rs.spec_replicas == target and new_rs.available >= target
-    weight = (steps.set_weight_at if at_size else steps.set_weight_before)(
-        state.strategy.steps, p.index, max_weight=state.max_weight
-    )
-    stable_available = stable_rs.available if stable_rs else 0
-    needed = (state.max_weight - weight) * state.replicas // state.max_weight
-    return weight if stable_available >= needed else current
-
-
-def _ingress_waits(state: CanaryPass) -> bool:
-    """The canary ingress is first written once the stable set serves."""
-    stable_rs = state.stable_rs
-    return state.observed.canary_weight is None and (
-        stable_rs is None or stable_rs.available < min(stable_rs.spec_replicas, 1)
-    )
-
-
-def _traffic_moved_first(state: CanaryPass) -> bool:
-    """At the end of the steps the router carries all traffic to the new pods before the stable
-    Service is switched to them (Argo §2.15), so no request meets a half-moved pair."""
-    if not state.routed or state.replicas == 0 or _ingress_waits(state):
-        return True
-    return state.observed.canary_weight == state.max_weight
-
-
-def plan_traffic(state: CanaryPass) -> None:
-    if not state.routed or _ingress_waits(state):
-        return
-    weight = traffic_weight(state)
-    if weight != state.observed.canary_weight:
-        state.actions.append(actions.SetCanaryWeight(weight, state.observed.canary_weight))
-
-
-# ------------------------------------------------------------------------ steps
-
-
-def at_step_target(state: CanaryPass, targets: Mapping[str, int]) -> bool:
-    """A setWeight/setCanaryScale step is done when every set is at its size (Argo §2.5)."""
-    new_rs, stable_rs = state.new_rs, state.stable_rs
-    if new_rs is None or stable_rs is None:
-        return False
-    canary_want = targets.get(new_rs.name, new_rs.spec_replicas)
-    stable_want = targets.get(stable_rs.name, stable_rs.spec_replicas)
-    done = (
-        new_rs.spec_replicas == canary_want
-        and new_rs.available == canary_want
-        and stable_rs.spec_replicas == stable_want == stable_rs.replicas
-    )
-    if not state.routed:
-        done = done and all(rs.available == 0 for rs in state.others())
-    return done
-
-
-def plan_step(state: CanaryPass, targets: Mapping[str, int]) -> None:
-    """Advance at most one step, pausing where a pause step says."""
-    p = state.progress
-    canary_steps = state.strategy.steps
-    if p.promoted or p.abort or state.halted or p.index is None or p.index >= len(canary_steps):
-        return
-    step = canary_steps[p.index]
-    if isinstance(step, model.AnalysisStep):
-        if rollout_analysis.plan_step_analysis(state, step):
-            _complete_step(state, step)
-            _start_pause(state)
-        return
-    if isinstance(step, model.Pause):
-        if _pause_done(state, step):
-            _complete_step(state, step)
-            _start_pause(state)
-        return
-    if not state.scaled and at_step_target(state, targets):
-        _complete_step(state, step)
-        _start_pause(state)
-
-
-def _start_pause(state: CanaryPass) -> None:
-    """A pause step right after a completed step starts in the same pass (one status write)."""
-    p, canary_steps = state.progress, state.strategy.steps
-    if p.index is not None and p.index < len(canary_steps):
-        step = canary_steps[p.index]
-        if isinstance(step, model.Pause) and _pause_done(state, step):
-            _complete_step(state, step)
-
-
-def _pause_done(state: CanaryPass, step: model.Pause) -> bool:
-    p = state.progress
-    condition = p.pause_condition(conditions.PAUSE_CANARY_STEP)
-    if condition is None:
-        if p.controller_pause:
-            return True  # a user removed the pause condition: resumed
-        p.pause_conditions.append(model.PauseCondition(conditions.PAUSE_CANARY_STEP, state.now))
-        p.controller_pause = True
-        state.event(conditions.EVENT_PAUSED, "Rollout is paused (CanaryPauseStep)")
-        if step.duration is not None:
-            state.after(step.duration)
-        return False
-    if step.duration is None:
-        return False
-    left = (condition.start_time - state.now).total_seconds() + step.duration
-    if left < 0:  # strictly after the duration, as Argo's expiry check
-        return True
-    state.after(max(left, MIN_WAIT))
-    return False
-
-
-def _complete_step(state: CanaryPass, step: model.Step) -> None:
-    p = state.progress
-    assert p.index is not None
-    p.pause_conditions = [c for c in p.pause_conditions if c.reason != conditions.PAUSE_CANARY_STEP]
-    p.controller_pause = False
-    p.index += 1
-    total = len(state.strategy.steps)
-    state.event(
-        conditions.EVENT_STEP_COMPLETED,
-        f"Rollout step {p.index}/{total} completed ({steps.describe(step)})",
-    )
-    state.after(IMMEDIATELY)
-
-
-def plan_promotion(state: CanaryPass) -> None:
-    """Make the new set stable once it is fully available and the steps are done."""
-    p, new_rs = state.progress, state.new_rs
-    if p.promoted or p.abort or new_rs is None or new_rs.available < state.replicas:
-        return
-    total = len(state.strategy.steps)
-    if p.promote_full:
-        reason = "Full promotion requested"
-    elif p.index is None or p.index >= total:
-        reason = f"Completed all {total} canary steps"
-        if not _traffic_moved_first(state):
-            return
-    else:
-        return
-    p.stable_hash = p.pod_hash
-    p.index = total if total else None
-    p.pause_conditions, p.controller_pause, p.promote_full = [], False, False
-    state.event(
-        conditions.EVENT_COMPLETED,
-        f"Rollout completed update to revision {new_rs.revision} ({p.pod_hash}): {reason}",
-    )
-    state.after(IMMEDIATELY)
-    _resize_for_promotion(state)
-
-
-def _resize_for_promotion(state: CanaryPass) -> None:
-    """The sizes this pass planned were for the old stable set; re-plan them for the new one,
-    so that the old set starts scaling down in the same pass that records the promotion."""
-    state.actions[:] = [a for a in state.actions if not isinstance(a, actions.ScaleReplicaSet)]
-    state.scaled = False
-    plan_scaling(state, compute_targets(state, desired_weight(state)))
-
-
-def plan_history(state: CanaryPass) -> None:
-    """Delete idle old ReplicaSets beyond revisionHistoryLimit, oldest first."""
-    idle = sorted(
-        (rs for rs in state.others() if rs.spec_replicas == 0 and rs.replicas == 0),
-        key=lambda rs: (rs.revision, rs.created),
-    )
-    extra = len(idle) - state.rollout.spec.revision_history_limit
-    for rs in idle[: max(extra, 0)]:
-        state.actions.append(actions.DeleteReplicaSet(rs.name))
-
-
-def ceil_div(numerator: int, denominator: int) -> int:
-    return math.ceil(numerator / denominator) if denominator else 0

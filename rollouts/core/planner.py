@@ -1,7 +1,15 @@
 """plan_rollout(rollout, observed, now) -> Plan: the single entry point of the decisions.
 
-A blue-green Rollout is planned by core/bluegreen_planner.py; the rest of this module is the
-canary's pass.
+A blue-green Rollout is planned by core/bluegreen_planner.py, a canary by this module, which
+orders the canary's decisions (core/canary.py, canary_steps.py, canary_traffic.py), each a
+function of a frozen view returning its part, and merges them:
+
+1. the position after user intents, and the new set when it must be created;
+2. the sizes the pass started from, and whether reaching them scales anything;
+3. the position moves: at most one step, the background run, the promotion;
+4. the world follows the final position: sizes (those of step 2, or of the promotion when one
+   happened, so the old set starts going in the same pass), older sets, metadata, Services,
+   traffic, history, runs; then the status.
 
 Pure: the same inputs always give the same plan, and re-planning after a plan was applied
 gives no actions (the plan's targets are already the observed state).
@@ -9,6 +17,7 @@ gives no actions (the plan's targets are already the observed state).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 from collections.abc import Mapping
 from typing import Any
@@ -18,6 +27,8 @@ from rollouts.core import (
     actions,
     bluegreen_planner,
     canary,
+    canary_steps,
+    canary_traffic,
     hashing,
     progress,
     restart,
@@ -26,8 +37,9 @@ from rollouts.core import (
     status,
     workload,
 )
+from rollouts.core.canary import IMMEDIATELY, CanaryView
 from rollouts.core.observed import Observed, ReplicaSetState
-from rollouts.model import conditions as c
+from rollouts.core.parts import Part, combine
 
 
 def plan_rollout(
@@ -52,102 +64,107 @@ def _plan_canary(
     )
     step_hash = hashing.compute_step_hash(strategy.raw_steps)
     observed, raised = revisions.plan_raise(observed, pod_hash)
-    state = canary.CanaryPass(
-        rollout=rollout,
-        strategy=strategy,
-        observed=observed,
-        now=now,
-        progress=progress.compute_progress(
-            rollout, pod_hash=pod_hash, step_hash=step_hash, now=now
-        ),
+    position = progress.compute_progress(rollout, pod_hash=pod_hash, step_hash=step_hash, now=now)
+    new_rs = observed.replica_set(pod_hash)
+    position, announced = progress.announce_intents(
+        position, rollout.status, new_rs.revision if new_rs else 0
     )
-    if raised is not None:
-        state.actions.append(raised)
-    _recall_runs(state)
-    _announce_intents(state)
-    if state.new_rs is None:
-        _create_new_replica_set(state)
+    view = _recall_runs(CanaryView(rollout, strategy, observed, now, position))
+    if new_rs is None:
+        view = dataclasses.replace(view, created=_new_set(view))
+    first = Part(actions=(raised,) if raised else (), events=announced)
     restarting = restart.plan_restart(rollout, observed, now)
-    state.restarted_at = restarting.restarted_at
     if restarting.requeue_after is not None:
-        state.after(restarting.requeue_after)
-    if restarting.evict:
-        state.actions.extend(actions.EvictPod(name) for name in restarting.evict)
-        return _finish(state)  # a pass that evicts does nothing else (Argo §2.12)
-    targets = canary.compute_targets(state, canary.desired_weight(state))
-    canary.plan_scaling(state, targets)
-    canary.size_created(state, targets)
-    canary.plan_step(state, targets)
-    rollout_analysis.plan_background_analysis(state)
-    # promoting before Services and traffic lets one pass switch both (one status write)
-    canary.plan_promotion(state)
-    canary.plan_old_replica_sets(state)
-    canary.plan_pod_metadata(state)
-    canary.plan_abort_scale_down(state)
-    canary.plan_services(state)
-    canary.plan_traffic(state)
-    canary.plan_history(state)
-    rollout_analysis.plan_run_cleanup(state)
-    return _finish(state)
+        first += Part(requeue=(restarting.requeue_after,))
+    if restarting.evict:  # a pass that evicts does nothing else (Argo §2.12)
+        evictions = Part(tuple(actions.EvictPod(name) for name in restarting.evict))
+        return _finish(view, first + _creation(view, {}) + evictions, restarting.restarted_at)
+    return _plan_update(view, first, restarting.restarted_at)
 
 
-def _recall_runs(state: canary.CanaryPass) -> None:
+def _recall_runs(view: CanaryView) -> CanaryView:
     """The runs this update was waiting on, unless it restarted since (new revision, retry)."""
-    p, old = state.progress, state.rollout.status
+    p, old = view.position, view.rollout.status
     same_update = old.current_pod_hash == p.pod_hash and not p.retried
-    if same_update and old.current_step_index == p.index:
-        state.step_run = rollout_analysis.read_record(old, "currentStepAnalysisRunStatus")
-    if same_update:
-        state.background_run = rollout_analysis.read_record(
-            old, "currentBackgroundAnalysisRunStatus"
-        )
+    if not same_update:
+        return view
+    step_run = (
+        rollout_analysis.read_record(old, "currentStepAnalysisRunStatus")
+        if old.current_step_index == p.index
+        else None
+    )
+    background = rollout_analysis.read_record(old, "currentBackgroundAnalysisRunStatus")
+    return dataclasses.replace(view, step_run=step_run, background_run=background)
 
 
-def _announce_intents(state: canary.CanaryPass) -> None:
-    p, old = state.progress, state.rollout.status
-    if p.abort and old.aborted_at is None:
-        new_rs = state.observed.replica_set(p.pod_hash)
-        revision = new_rs.revision if new_rs else 0
-        state.event(c.EVENT_ABORTED, f"Rollout aborted update to revision {revision}", "Warning")
-    if old.controller_pause and not old.pause_conditions and p.controller_pause:
-        p.resumed = True
-        state.event(c.EVENT_RESUMED, "Rollout is resumed")
-
-
-def _create_new_replica_set(state: canary.CanaryPass) -> None:
-    p = state.progress
-    revision = revisions.next_revision(state.observed)
+def _new_set(view: CanaryView) -> ReplicaSetState:
+    """The new set this pass creates, at the size it starts from (sized in _creation)."""
+    p = view.position
+    revision = revisions.next_revision(view.observed)
     # a Rollout created paused never scales up from 0 (Argo §2.6)
-    size = state.replicas if p.promoted and not state.rollout.spec.paused else 0
-    ephemeral = canary.role_metadata(state, p.pod_hash)
-    body = canary.build_replica_set(
-        state.rollout,
+    size = view.replicas if p.promoted and not view.rollout.spec.paused else 0
+    return ReplicaSetState(
+        name=hashing.replica_set_name(view.rollout.name, p.pod_hash),
         pod_hash=p.pod_hash,
+        spec_replicas=size,
         revision=revision,
-        replicas=size,
-        ephemeral=ephemeral,
-        stable_hash=p.stable_hash,
+        ephemeral=canary.role_metadata(view, p.pod_hash),
     )
-    name = body["metadata"]["name"]
-    announce = [actions.Event(c.EVENT_NEW_RS, f"Created ReplicaSet {name} (revision {revision})")]
-    if not p.promoted:
-        announce.append(
-            actions.Event(
-                c.EVENT_NOT_COMPLETED,
-                f"Rollout not completed, started update to revision {revision} ({p.pod_hash})",
-            )
+
+
+def _creation(view: CanaryView, targets: Mapping[str, int]) -> Part:
+    created = view.created
+    if created is None:
+        return Part()
+    size = created.spec_replicas
+    if not view.rollout.spec.paused:
+        size = targets.get(created.name, size)
+    return Part((canary.plan_create(view, size),))
+
+
+def _plan_update(start: CanaryView, first: Part, restarted_at: str | None) -> actions.Plan:
+    targets = canary.compute_targets(start)
+    scaled = canary.would_scale(start, targets)
+    view, stepped = canary_steps.plan_step(start, targets, scaled)
+    view, background = canary_steps.plan_background_analysis(view)
+    view, promoted = canary_steps.plan_promotion(view)
+    if promoted.events:  # promoted in this pass: size for it now, the old set starts going
+        targets = canary.compute_targets(view)
+    part = combine(
+        (
+            first,
+            _creation(start, targets),
+            Part(canary.plan_scaling(view, targets)),
+            stepped,
+            background,
+            promoted,
+            canary.plan_old_replica_sets(view),
+            canary.plan_pod_metadata(view),
+            canary.plan_abort_scale_down(view),
+            canary_traffic.plan_services(view),
+            canary_traffic.plan_traffic(view),
+            canary.plan_history(view),
+            Part(tuple(rollout_analysis.cleanup_runs(view.observed, _waited(view)))),
         )
-    state.actions.append(actions.CreateReplicaSet(body, tuple(announce)))
-    state.created = ReplicaSetState(
-        name=name, pod_hash=p.pod_hash, spec_replicas=size, revision=revision, ephemeral=ephemeral
     )
+    return _finish(view, part, restarted_at)
 
 
-def _recorded_weight(state: canary.CanaryPass) -> int:
-    for action in state.actions:
+def _waited(view: CanaryView) -> set[str]:
+    p = view.position
+    if p.promoted or p.abort:
+        return set()
+    return {r.name for r in (view.step_run, view.background_run) if r is not None}
+
+
+# -------------------------------------------------------------------------------- status
+
+
+def _recorded_weight(view: CanaryView, part: Part) -> int:
+    for action in part.actions:
         if isinstance(action, actions.SetCanaryWeight):
             return action.weight
-    return state.observed.canary_weight or 0
+    return view.observed.canary_weight or 0
 
 
 def _recorded_count(raw: Mapping[str, Any], key: str) -> int:
@@ -155,28 +172,27 @@ def _recorded_count(raw: Mapping[str, Any], key: str) -> int:
     return value if isinstance(value, int) else 0
 
 
-def _progressed(state: canary.CanaryPass, counts: dict[str, int]) -> bool:
+def _progressed(view: CanaryView, counts: dict[str, int]) -> bool:
     """Argo's signs of progress (§1.4), against the counts last recorded."""
-    old = state.rollout.status
+    old, p = view.rollout.status, view.position
     recorded = {key: _recorded_count(old.raw, key) for key in counts}
     old_pods = recorded["replicas"] - recorded["updatedReplicas"]
     return (
-        state.created is not None
+        view.created is not None
         or counts["updatedReplicas"] != recorded["updatedReplicas"]
         or counts["replicas"] - counts["updatedReplicas"] < old_pods
         or counts["availableReplicas"] > recorded["availableReplicas"]
         or counts["readyReplicas"] > recorded["readyReplicas"]
-        or state.progress.stable_hash != old.stable_rs
-        or state.progress.index != old.current_step_index
-        or state.progress.step_hash != old.current_step_hash
+        or p.stable_hash != old.stable_rs
+        or p.index != old.current_step_index
+        or p.step_hash != old.current_step_hash
     )
 
 
-def _waiting_at_pause(state: canary.CanaryPass) -> bool:
-    p = state.progress
+def _waiting_at_pause(view: CanaryView) -> bool:
+    p, canary_steps = view.position, view.strategy.steps
     if p.pause_conditions:
         return True
-    canary_steps = state.strategy.steps
     return (
         p.index is not None
         and p.index < len(canary_steps)
@@ -184,53 +200,57 @@ def _waiting_at_pause(state: canary.CanaryPass) -> bool:
     )
 
 
-def _delaying_scale_down(state: canary.CanaryPass) -> bool:
+def _delaying_scale_down(view: CanaryView) -> bool:
     return any(
-        rs.scale_down_deadline is not None and rs.pod_hash != state.progress.pod_hash
-        for rs in state.observed.replica_sets
+        rs.scale_down_deadline is not None and rs.pod_hash != view.position.pod_hash
+        for rs in view.observed.replica_sets
     )
 
 
-def _finish(state: canary.CanaryPass) -> actions.Plan:
-    rollout, p = state.rollout, state.progress
-    counts = status.replica_counts(rollout, state.observed, p.pod_hash)
+def _finish(view: CanaryView, part: Part, restarted_at: str | None) -> actions.Plan:
+    rollout, p = view.rollout, view.position
+    counts = status.replica_counts(rollout, view.observed, p.pod_hash)
     conds, timed_out = status.compute_conditions(
         rollout,
         p,
-        new_rs=state.new_rs,
+        new_rs=view.new_rs,
         counts=counts,
-        now=state.now,
-        created=state.created is not None,
-        progressed=_progressed(state, counts),
+        now=view.now,
+        created=view.created is not None,
+        progressed=_progressed(view, counts),
         # Argo §1.4: no deadline at a pause, nor while an older set waits out its delay
-        waiting=_waiting_at_pause(state) or _delaying_scale_down(state),
+        waiting=_waiting_at_pause(view) or _delaying_scale_down(view),
     )
+    requeue = list(part.requeue)
     if timed_out and rollout.spec.progress_deadline_abort and not p.abort:
-        p.abort = True  # acted on in the next pass, which scales back to stable
-        state.after(canary.IMMEDIATELY)
+        view = view.at(dataclasses.replace(p, abort=True))  # the next pass scales back
+        requeue.append(IMMEDIATELY)
     phase, message = status.compute_phase(
-        rollout, p, conds, counts, routed=state.routed, restarted_at=state.restarted_at
+        rollout, view.position, conds, counts, routed=view.routed, restarted_at=restarted_at
     )
-    doc = _status_document(state, counts, conds, phase, message)
-    if not timed_out and not p.abort and phase == "Progressing" and not _waiting_at_pause(state):
-        state.after(rollout.spec.progress_deadline_seconds)
+    at_pause = _waiting_at_pause(view)
+    if not timed_out and not view.position.abort and phase == "Progressing" and not at_pause:
+        requeue.append(float(rollout.spec.progress_deadline_seconds))
+    doc = _status_document(view, part, counts, conds, phase, message, restarted_at)
     return actions.Plan(
-        actions=tuple(state.actions),
+        actions=part.actions,
         status=doc,
-        events=tuple(p.events),
-        requeue_after=min(state.requeue) if state.requeue else None,
-        annotations=revisions.rollout_annotations(rollout, state.new_rs),
+        events=part.events,
+        requeue_after=min(requeue) if requeue else None,
+        annotations=revisions.rollout_annotations(rollout, view.new_rs),
     )
 
 
-def _status_document(
-    state: canary.CanaryPass,
+def _status_document(  # noqa: PLR0917 (the parts of one status document)
+    view: CanaryView,
+    part: Part,
     counts: dict[str, int],
     conds: tuple[model.Condition, ...],
     phase: str,
     message: str,
+    restarted_at: str | None,
 ) -> dict[str, Any]:
-    rollout, p = state.rollout, state.progress
+    rollout, p = view.rollout, view.position
     doc: dict[str, Any] = {
         "observedGeneration": str(rollout.generation),
         "currentPodHash": p.pod_hash,
@@ -246,14 +266,20 @@ def _status_document(
         "abort": p.abort or None,
         "abortedAt": p.aborted_at,
         "promoteFull": p.promote_full or None,
-        "restartedAt": state.restarted_at,
+        "restartedAt": restarted_at,
         **counts,
         "selector": status.format_selector(rollout.spec.selector),
         "conditions": [cond.to_json() for cond in conds],
         "phase": phase,
         "message": message,
+        "blueGreen": None,
     }
-    doc["canary"] = rollout_analysis.status_fields(state)
-    if state.routed:
-        doc["canary"]["weights"] = status.canary_weights(state.strategy, p, _recorded_weight(state))
+    runs = {
+        "currentStepAnalysisRunStatus": view.step_run,
+        "currentBackgroundAnalysisRunStatus": view.background_run,
+    }
+    doc["canary"] = {key: run.to_json() if run else None for key, run in runs.items()}
+    if view.routed:
+        weight = _recorded_weight(view, part)
+        doc["canary"]["weights"] = status.canary_weights(view.strategy, p, weight)
     return doc

@@ -1,6 +1,5 @@
-"""The AnalysisRuns a Rollout starts, waits on and stops (Argo §3.5, §2.7).
-
-`follow_run` is the rule both strategies share; the rest is the canary's use of it.
+"""The AnalysisRuns a Rollout starts, waits on and stops (Argo §3.5, §2.7): the rules both
+strategies share (core/canary_steps.py and core/bluegreen.py apply them).
 
 Rules:
 - at an analysis step a Step run is created (unless paused or aborted); the step completes
@@ -20,16 +19,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-from typing import TYPE_CHECKING, Any
 
 from rollouts import errors, model
 from rollouts.core import actions, analysis_args
 from rollouts.core.actions import Action, Event
-from rollouts.core.observed import Observed, RunState
+from rollouts.core.observed import Observed
 from rollouts.model import conditions as c
-
-if TYPE_CHECKING:
-    from rollouts.core.canary import CanaryPass
 
 Phase = model.AnalysisPhase
 HISTORY_LIMIT = 5
@@ -187,81 +182,6 @@ def _announce(
     )
 
 
-def _follow(
-    state: CanaryPass,
-    record: RunRecord | None,
-    analysis: model.RolloutAnalysis,
-    run_type: analysis_args.RunType,
-) -> RunRecord | None:
-    """follow_run for a canary pass, its outcome applied to the pass."""
-    p = state.progress
-    new_rs = state.new_rs
-    # a step run waits out any pause; a background run only an inconclusive one (Argo §3.5)
-    inconclusive = p.pause_condition(c.PAUSE_INCONCLUSIVE_ANALYSIS) is not None
-    paused = (
-        inconclusive if run_type is analysis_args.RunType.BACKGROUND else bool(p.pause_conditions)
-    )
-    scope = RunScope(
-        rollout=state.rollout,
-        observed=state.observed,
-        pod_hash=p.pod_hash,
-        stable_hash=p.stable_hash,
-        revision=new_rs.revision if new_rs else 0,
-        now=state.now,
-        hold=paused or p.abort,
-        inconclusive_paused=inconclusive,
-        controller_pause=p.controller_pause,
-        step_index=p.index if run_type is analysis_args.RunType.STEP else None,
-    )
-    followed = follow_run(scope, record, analysis, run_type)
-    state.actions.extend(followed.actions)
-    p.events.extend(followed.events)
-    if followed.abort is not None:
-        state.start_abort(followed.abort)
-    if followed.resumed:
-        p.controller_pause = False
-    if followed.pause:
-        p.pause_conditions.append(model.PauseCondition(c.PAUSE_INCONCLUSIVE_ANALYSIS, state.now))
-        p.controller_pause = True
-    return followed.record
-
-
-def plan_step_analysis(state: CanaryPass, step: model.AnalysisStep) -> bool:
-    """Follow the current step's run; True when it succeeded (the step is done)."""
-    if step.parsed is None:
-        return False
-    record = _follow(state, state.step_run, step.parsed, analysis_args.RunType.STEP)
-    state.step_run = record
-    if record is not None and record.status == str(Phase.SUCCESSFUL):
-        state.step_run = None
-        return True
-    return False
-
-
-def plan_background_analysis(state: CanaryPass) -> None:
-    """Start and follow the background run while an update is in progress."""
-    analysis = state.strategy.background
-    p = state.progress
-    if analysis is None or p.promoted or state.stable_rs is None:
-        state.background_run = None
-        return
-    if p.index is not None and p.index < (analysis.starting_step or 0):
-        return
-    state.background_run = _follow(
-        state, state.background_run, analysis, analysis_args.RunType.BACKGROUND
-    )
-
-
-def plan_run_cleanup(state: CanaryPass) -> None:
-    p = state.progress
-    current = (
-        set()
-        if p.promoted or p.abort
-        else {r.name for r in (state.step_run, state.background_run) if r is not None}
-    )
-    state.actions.extend(cleanup_runs(state.observed, current))
-
-
 def cleanup_runs(observed: Observed, current: set[str]) -> list[actions.Action]:
     """Terminate runs no longer waited on; delete finished runs beyond the history limits."""
     found: list[actions.Action] = [
@@ -280,16 +200,3 @@ def cleanup_runs(observed: Observed, current: set[str]) -> list[actions.Action]:
         actions.DeleteAnalysisRun(r.name) for r in (*good[HISTORY_LIMIT:], *bad[HISTORY_LIMIT:])
     )
     return found
-
-
-def status_fields(state: CanaryPass) -> dict[str, Any]:
-    """status.canary entries for the runs being waited on (None removes them)."""
-    return {
-        "currentStepAnalysisRunStatus": state.step_run.to_json() if state.step_run else None,
-        "currentBackgroundAnalysisRunStatus": state.background_run.to_json()
-        if state.background_run
-        else None,
-    }
-
-
-__all__ = ["RunState"]

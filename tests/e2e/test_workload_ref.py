@@ -49,6 +49,12 @@ def referring(scale_down: str = "onsuccess") -> dict[str, Any]:
     return body
 
 
+def _observed_generations(rollouts: Rollouts) -> tuple[str | None, str | None]:
+    body = rollouts.get()
+    annotations = body["metadata"].get("annotations") or {}
+    return (body.get("status") or {}).get("workloadObservedGeneration"), annotations.get(GENERATION)
+
+
 def _deployment_replicas(rollouts: Rollouts) -> int:
     return int(rollouts.get("deployment", "demo")["spec"]["replicas"])
 
@@ -57,17 +63,23 @@ def test_a_rollout_takes_over_a_deployment_and_scales_it_down_on_success(rollout
     rollouts.apply(deployment())
     rollouts.apply(referring())
     status = rollouts.wait(phase="Healthy")
-
-    generation = str(rollouts.get("deployment", "demo")["metadata"]["generation"])
-    assert status["workloadObservedGeneration"] == generation
-    assert rollouts.get()["metadata"]["annotations"][GENERATION] == generation
-    ours = rollouts.get("replicaset", f"demo-{status['stableRS']}")
-    assert ours["spec"]["replicas"] == 2
-    assert ours["metadata"]["ownerReferences"][0]["kind"] == "Rollout"
     wait_for(
         lambda: _deployment_replicas(rollouts) == 0,
         timeout=15,
         message="the Deployment scaled to 0 once the Rollout is Healthy",
+    )
+
+    ours = rollouts.get("replicaset", f"demo-{status['stableRS']}")
+    assert ours["spec"]["replicas"] == 2
+    assert ours["metadata"]["ownerReferences"][0]["kind"] == "Rollout"
+    # scaling the Deployment is a spec change: its generation moves, and the Rollout follows
+    wait_for(
+        lambda: (
+            _observed_generations(rollouts)
+            == (str(rollouts.get("deployment", "demo")["metadata"]["generation"]),) * 2
+        ),
+        timeout=15,
+        message="the Rollout recorded the Deployment's generation",
     )
 
 

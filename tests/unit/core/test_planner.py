@@ -996,7 +996,7 @@ def test_anti_affinity_keeps_the_new_pods_off_the_stable_pods_nodes(
 
 
 def test_anti_affinity_is_not_injected_on_a_first_deploy() -> None:
-    anti = {"requiredDuringSchedulingIgnoredDuringExecution": {}}
+    anti: dict[str, Any] = {"requiredDuringSchedulingIgnoredDuringExecution": {}}
     body = _created(_plan(b.rollout("v1", canary={"antiAffinity": anti}), b.observed()))
     assert "affinity" not in body["spec"]["template"]["spec"]
 

@@ -42,7 +42,7 @@ def _cleared(p: progress.Progress) -> tuple[Any, ...]:
     return (p.pause_conditions, p.controller_pause, p.abort, p.aborted_at, p.promote_full)
 
 
-NOTHING: tuple[Any, ...] = ([], False, False, None, False)
+NOTHING: tuple[Any, ...] = ((), False, False, None, False)
 
 
 @pytest.mark.parametrize(
@@ -57,7 +57,7 @@ def test_an_initial_deploy_declares_itself_stable_and_skips_the_steps(
 ) -> None:
     p = _progress(b.rollout("v1", steps=steps), steps)
     assert (p.promoted, p.stable_hash, p.index) == (True, b.pod_hash("v1"), index)
-    assert p.events == []
+    assert p.events == ()
 
 
 def test_a_new_template_restarts_the_steps_and_clears_intents() -> None:
@@ -65,7 +65,7 @@ def test_a_new_template_restarts_the_steps_and_clears_intents() -> None:
     p = _progress(ro)
     assert (p.index, p.stable_hash, p.promoted) == (0, b.pod_hash("v1"), False)
     assert _cleared(p) == NOTHING
-    assert p.events == []
+    assert p.events == ()
 
 
 def test_a_new_template_without_steps_has_no_index() -> None:
@@ -91,7 +91,7 @@ def test_the_same_template_and_steps_keep_their_place() -> None:
     )
     p = _progress(ro)
     assert (p.index, p.controller_pause, p.promote_full) == (3, True, True)
-    assert p.pause_conditions == [model.PauseCondition(c.PAUSE_CANARY_STEP, b.T0)]
+    assert p.pause_conditions == (model.PauseCondition(c.PAUSE_CANARY_STEP, b.T0),)
 
 
 def test_an_update_without_a_recorded_index_starts_at_the_first_step() -> None:
@@ -111,13 +111,13 @@ def test_going_back_to_the_stable_template_skips_to_the_end() -> None:
 
 def test_going_back_to_the_stable_template_without_steps_announces_nothing() -> None:
     ro = b.rollout("v1", steps=None, status={**_at("v1", "v2", index=None)})
-    assert _progress(ro).events == []
+    assert _progress(ro).events == ()
 
 
 def test_a_promoted_rollout_with_abort_set_is_silently_unaborted() -> None:
     ro = b.rollout("v1", stable="v1", index=4, steps=STEPS, status={"abort": True})
     p = _progress(ro)
-    assert (p.abort, p.aborted_at, p.index, p.events) == (False, None, 4, [])
+    assert (p.abort, p.aborted_at, p.index, p.events) == (False, None, 4, ())
 
 
 def test_an_abort_records_aborted_at_and_resets_the_index() -> None:
@@ -125,7 +125,7 @@ def test_an_abort_records_aborted_at_and_resets_the_index() -> None:
     ro = b.rollout("v2", stable="v1", index=3, steps=STEPS, status=status)
     p = _progress(ro)
     assert (p.abort, p.aborted_at, p.index) == (True, b.stamp(b.later(60)), 0)
-    assert (p.pause_conditions, p.controller_pause) == ([], False)
+    assert (p.pause_conditions, p.controller_pause) == ((), False)
 
 
 def test_an_abort_already_recorded_keeps_its_time() -> None:
