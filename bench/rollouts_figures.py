@@ -135,3 +135,12 @@ def phase_load(h: Harness, spaces: list[str], before: Reading, after: Reading) -
         "reconciles_per_rollout": load["reconciles"] / len(spaces),
         "reads_per_rollout": requests["reads"] / len(spaces),
     }
+
+
+def events(h: Harness, after_ns: int) -> JSON:
+    """Events the controller wrote since `after_ns`, and those it dropped (its queue of 1,000
+    was full; counted from its log) in its whole life."""
+    h.log.settled()
+    written = [r for r in h.log.between(after_ns) if r.is_write and r.resource == "events"]
+    log = h.controller.log.read_text(errors="replace")
+    return {"written": len(written), "dropped": log.count("event dropped")}

@@ -111,6 +111,7 @@ def sequential(s: Settings) -> JSON:
     sampled = harness.sample(spaces, s.sample)
     with harness.running(workdir(s, "sequential")) as h:
         overhead = harness.warm_up(h)
+        started = time.monotonic_ns()
         baseline = h.controller.rss_bytes()
         created = harness.create_all(h, spaces, lambda: [harness.canary()])
         loaded = h.controller.rss_bytes()
@@ -155,6 +156,7 @@ def sequential(s: Settings) -> JSON:
             "no_op": {"changes": len(sampled), **no_op},
             "quiet": quiet,
             "rss_at_end_bytes": h.controller.rss_bytes(),
+            "events": figures.events(h, started),
             "proxy_overhead": overhead,
             "tracebacks": h.controller.tracebacks(),
         }
@@ -203,6 +205,7 @@ def burst(s: Settings) -> JSON:
     spaces = harness.namespaces("c", s.rollouts)
     with harness.running(workdir(s, "burst")) as h:
         overhead = harness.warm_up(h)
+        started = time.monotonic_ns()
         created = harness.create_all(h, spaces, lambda: [harness.canary()])
         update = all_at_once(
             h, spaces, harness.image_change, paused_at_pause_step, s=s, what="every Rollout paused"
@@ -229,6 +232,7 @@ def burst(s: Settings) -> JSON:
             "update": update,
             "promote": promote,
             "quiet": quiet,
+            "events": figures.events(h, started),
             "proxy_overhead": overhead,
             "tracebacks": h.controller.tracebacks(),
         }
@@ -247,6 +251,7 @@ def blue_green(s: Settings) -> JSON:
     ]
     with harness.running(workdir(s, "blue-green")) as h:
         overhead = harness.warm_up(h)
+        started = time.monotonic_ns()
         created = harness.create_all(h, spaces, lambda: objects)
         update = all_at_once(
             h,
@@ -272,6 +277,7 @@ def blue_green(s: Settings) -> JSON:
             "update": update,
             "promote": promotion_figures(h, promoted),
             "quiet": quiet,
+            "events": figures.events(h, started),
             "proxy_overhead": overhead,
             "tracebacks": h.controller.tracebacks(),
         }
