@@ -16,6 +16,7 @@ from rollouts.core import (
     actions,
     bluegreen,
     hashing,
+    identity,
     progress,
     restart,
     revisions,
@@ -50,6 +51,7 @@ def plan_blue_green(
     pod_hash = hashing.compute_pod_template_hash(
         rollout.spec.template, rollout.status.collision_count
     )
+    pod_hash = identity.current_hash(observed, rollout.spec.template, pod_hash)
     observed, raised = revisions.plan_raise(observed, pod_hash)
     position = progress.compute_progress(rollout, pod_hash=pod_hash, step_hash="", now=now)
     new_rs = observed.replica_set(pod_hash)
@@ -271,7 +273,7 @@ def _finish(
     )
     if outcome.changed or created:
         requeue.append(IMMEDIATELY)
-    if not timed_out and not p.abort and phase == "Progressing" and not paused:
+    if not timed_out and not p.abort and phase is status.Phase.PROGRESSING and not paused:
         requeue.append(float(rollout.spec.progress_deadline_seconds))
     doc = _document(
         view,
@@ -297,32 +299,18 @@ def _document(
     *,
     counts: dict[str, int],
     conds: tuple[model.Condition, ...],
-    phase: str,
+    phase: status.Phase,
     message: str,
     restarted_at: str | None,
 ) -> dict[str, Any]:
-    rollout, p = view.rollout, outcome.position
-    return {
-        "observedGeneration": str(rollout.generation),
-        "currentPodHash": p.pod_hash,
-        "stableRS": p.stable_hash,
-        "currentStepHash": None,
-        "currentStepIndex": None,
-        "pauseConditions": [
-            {"reason": pc.reason, "startTime": status.stamp(pc.start_time)}
-            for pc in p.pause_conditions
-        ]
-        or None,
-        "controllerPause": p.controller_pause or None,
-        "abort": p.abort or None,
-        "abortedAt": p.aborted_at,
-        "promoteFull": p.promote_full or None,
-        "restartedAt": restarted_at,
-        **counts,
-        "selector": bg_status.selector(rollout, outcome.selectors.active_selector),
-        "conditions": [cond.to_json() for cond in conds],
-        "phase": phase,
-        "message": message,
-        "blueGreen": outcome.selectors.to_json(),
-        "canary": None,
-    }
+    return status.Document(
+        generation=view.rollout.generation,
+        position=outcome.position,
+        counts=counts,
+        selector=bg_status.selector(view.rollout, outcome.selectors.active_selector),
+        conditions=conds,
+        phase=phase,
+        message=message,
+        restarted_at=restarted_at,
+        blue_green=outcome.selectors.to_json(),
+    ).to_patch()

@@ -30,6 +30,7 @@ from rollouts.core import (
     canary_steps,
     canary_traffic,
     hashing,
+    identity,
     progress,
     restart,
     revisions,
@@ -62,6 +63,7 @@ def _plan_canary(
     pod_hash = hashing.compute_pod_template_hash(
         rollout.spec.template, rollout.status.collision_count
     )
+    pod_hash = identity.current_hash(observed, rollout.spec.template, pod_hash)
     step_hash = hashing.compute_step_hash(strategy.raw_steps)
     observed, raised = revisions.plan_raise(observed, pod_hash)
     position = progress.compute_progress(rollout, pod_hash=pod_hash, step_hash=step_hash, now=now)
@@ -229,7 +231,12 @@ def _finish(view: CanaryView, part: Part, restarted_at: str | None) -> actions.P
         rollout, view.position, conds, counts, routed=view.routed, restarted_at=restarted_at
     )
     at_pause = _waiting_at_pause(view)
-    if not timed_out and not view.position.abort and phase == "Progressing" and not at_pause:
+    if (
+        not timed_out
+        and not view.position.abort
+        and phase is status.Phase.PROGRESSING
+        and not at_pause
+    ):
         requeue.append(float(rollout.spec.progress_deadline_seconds))
     doc = _status_document(view, part, counts, conds, phase, message, restarted_at)
     return actions.Plan(
@@ -246,40 +253,26 @@ def _status_document(  # noqa: PLR0917 (the parts of one status document)
     part: Part,
     counts: dict[str, int],
     conds: tuple[model.Condition, ...],
-    phase: str,
+    phase: status.Phase,
     message: str,
     restarted_at: str | None,
 ) -> dict[str, Any]:
-    rollout, p = view.rollout, view.position
-    doc: dict[str, Any] = {
-        "observedGeneration": str(rollout.generation),
-        "currentPodHash": p.pod_hash,
-        "stableRS": p.stable_hash,
-        "currentStepHash": p.step_hash,
-        "currentStepIndex": p.index,
-        "pauseConditions": [
-            {"reason": pc.reason, "startTime": status.stamp(pc.start_time)}
-            for pc in p.pause_conditions
-        ]
-        or None,
-        "controllerPause": p.controller_pause or None,
-        "abort": p.abort or None,
-        "abortedAt": p.aborted_at,
-        "promoteFull": p.promote_full or None,
-        "restartedAt": restarted_at,
-        **counts,
-        "selector": status.format_selector(rollout.spec.selector),
-        "conditions": [cond.to_json() for cond in conds],
-        "phase": phase,
-        "message": message,
-        "blueGreen": None,
-    }
     runs = {
         "currentStepAnalysisRunStatus": view.step_run,
         "currentBackgroundAnalysisRunStatus": view.background_run,
     }
-    doc["canary"] = {key: run.to_json() if run else None for key, run in runs.items()}
+    section: dict[str, Any] = {key: run.to_json() if run else None for key, run in runs.items()}
     if view.routed:
         weight = _recorded_weight(view, part)
-        doc["canary"]["weights"] = status.canary_weights(view.strategy, p, weight)
-    return doc
+        section["weights"] = status.canary_weights(view.strategy, view.position, weight)
+    return status.Document(
+        generation=view.rollout.generation,
+        position=view.position,
+        counts=counts,
+        selector=status.format_selector(view.rollout.spec.selector),
+        conditions=conds,
+        phase=phase,
+        message=message,
+        restarted_at=restarted_at,
+        canary=section,
+    ).to_patch()

@@ -7,7 +7,9 @@ Paused, anything unfinished is Progressing with the reason, else Healthy.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
+import enum
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -15,6 +17,15 @@ from rollouts import model
 from rollouts.core import progress
 from rollouts.core.observed import HASH_LABEL, Observed, ReplicaSetState
 from rollouts.model import conditions as c
+
+
+class Phase(enum.StrEnum):
+    """status.phase (Argo §1.5); Argo CD shows it as is, Paused as Suspended."""
+
+    HEALTHY = "Healthy"
+    PROGRESSING = "Progressing"
+    PAUSED = "Paused"
+    DEGRADED = "Degraded"
 
 
 def stamp(now: datetime.datetime) -> str:
@@ -210,16 +221,16 @@ def compute_conditions(
     return conds, timed_out
 
 
-def _degraded(conds: Sequence[model.Condition]) -> tuple[str, str] | None:
+def _degraded(conds: Sequence[model.Condition]) -> tuple[Phase, str] | None:
     invalid = c.find(conds, c.ConditionType.INVALID_SPEC)
     if invalid is not None:  # first, wherever it sits in the list (Argo §1.5)
-        return "Degraded", f"InvalidSpec: {invalid.message}"
+        return Phase.DEGRADED, f"InvalidSpec: {invalid.message}"
     for cond in conds:
         if cond.type == c.ConditionType.PROGRESSING and cond.reason in (
             c.ABORTED,
             c.DEADLINE_EXCEEDED,
         ):
-            return "Degraded", f"{cond.reason}: {cond.message}"
+            return Phase.DEGRADED, f"{cond.reason}: {cond.message}"
     return None
 
 
@@ -256,7 +267,7 @@ def compute_phase(
     routed: bool,
     restarted_at: str | None = None,
     pending: str | None = None,
-) -> tuple[str, str]:
+) -> tuple[Phase, str]:
     """Argo's phase and message, first rule that matches (§1.5).
 
     `restarted_at` is status.restartedAt as this pass leaves it; `pending` is what a
@@ -266,15 +277,15 @@ def compute_phase(
     if degraded is not None:
         return degraded
     if rollout.spec.paused:
-        return "Paused", "manually paused"
+        return Phase.PAUSED, "manually paused"
     if p.pause_conditions:
-        return "Paused", p.pause_conditions[0].reason
+        return Phase.PAUSED, p.pause_conditions[0].reason
     waiting = _waiting(
         rollout, p, counts, routed=routed, restarted_at=restarted_at, pending=pending
     )
     if waiting is not None:
-        return "Progressing", waiting
-    return "Healthy", ""
+        return Phase.PROGRESSING, waiting
+    return Phase.HEALTHY, ""
 
 
 def invalid_spec_status(
@@ -289,9 +300,53 @@ def invalid_spec_status(
     return {
         "observedGeneration": str(generation),
         "conditions": [x.to_json() for x in conds],
-        "phase": "Degraded",
+        "phase": Phase.DEGRADED,
         "message": f"InvalidSpec: {message}",
     }
+
+
+@dataclasses.dataclass(frozen=True)
+class Document:
+    """The status a pass records, typed; `to_patch` renders it as the merge patch to send
+    (None removes a field, so what a strategy does not use is cleared)."""
+
+    generation: int
+    position: progress.Progress
+    counts: Mapping[str, int]
+    selector: str
+    conditions: tuple[model.Condition, ...]
+    phase: Phase
+    message: str
+    restarted_at: str | None
+    canary: Mapping[str, Any] | None = None  # status.canary, for a canary
+    blue_green: Mapping[str, Any] | None = None  # status.blueGreen, for a blue-green
+
+    def to_patch(self) -> dict[str, Any]:
+        p = self.position
+        return {
+            "observedGeneration": str(self.generation),
+            "currentPodHash": p.pod_hash,
+            "stableRS": p.stable_hash,
+            "currentStepHash": p.step_hash or None,
+            "currentStepIndex": p.index,
+            "pauseConditions": [
+                {"reason": pc.reason, "startTime": stamp(pc.start_time)}
+                for pc in p.pause_conditions
+            ]
+            or None,
+            "controllerPause": p.controller_pause or None,
+            "abort": p.abort or None,
+            "abortedAt": p.aborted_at,
+            "promoteFull": p.promote_full or None,
+            "restartedAt": self.restarted_at,
+            **self.counts,
+            "selector": self.selector,
+            "conditions": [cond.to_json() for cond in self.conditions],
+            "phase": self.phase,
+            "message": self.message,
+            "canary": self.canary,
+            "blueGreen": self.blue_green,
+        }
 
 
 def canary_weights(
