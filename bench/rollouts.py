@@ -123,11 +123,39 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--repeat", type=int, default=1, help="runs of each part (1)")
     p.add_argument("--smoke", action="store_true", help="5 Rollouts, short windows")
     p.add_argument("--json", action="store_true", help="print the results as JSON")
+    p.add_argument(
+        "--table",
+        nargs="+",
+        type=pathlib.Path,
+        metavar="JSON",
+        help="run nothing: print the tables of saved --json outputs, a column per run",
+    )
     return p
+
+
+def saved(files: list[pathlib.Path]) -> tuple[dict[str, list[JSON]], JSON]:
+    """The runs of saved --json outputs, by part, in the order given; the last machine."""
+    results: dict[str, list[JSON]] = {}
+    info: JSON = {}
+    for file in files:
+        loaded = json.loads(file.read_text())
+        info = loaded["machine"]
+        for name, runs in loaded["parts"].items():
+            results.setdefault(name, []).extend(runs)
+    return results, info
+
+
+def print_tables(results: dict[str, list[JSON]], info: JSON) -> None:
+    for name, runs in results.items():
+        report.print_table(name, runs)
+    print(f"{info['python']}; nproc {info['nproc']}; {info['cpu']}; {info['platform']}")
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    if args.table:
+        print_tables(*saved(args.table))
+        return 0
     if args.rollouts < 1 or args.sample < 1 or args.repeat < 1:
         parser().error("--rollouts, --sample and --repeat must be at least 1")
     chosen = [name for name in PARTS if getattr(args, name)] or list(PARTS)
@@ -141,9 +169,7 @@ def main(argv: list[str] | None = None) -> int:
         json.dump({"machine": info, "parts": results}, sys.stdout, indent=2, default=str)
         print()
     else:
-        for name, runs in results.items():
-            report.print_table(name, runs)
-        print(f"{info['python']}; nproc {info['nproc']}; {info['cpu']}; {info['platform']}")
+        print_tables(results, info)
     return 0
 
 

@@ -138,6 +138,7 @@ class Reading:
     at_ns: int
     cpu_s: dict[str, float]  # controller, devcluster, proxy, bench
     reconciles: int
+    reconcile_s: float  # the controller's time in reconciles, waits for a thread included
 
     def since(self, before: Reading) -> JSON:
         wall = (self.at_ns - before.at_ns) / 1e9
@@ -147,6 +148,9 @@ class Reading:
             "cpu_s": cpu,
             "cpu_percent": {k: 100 * v / max(wall, 1e-9) for k, v in cpu.items()},
             "reconciles": self.reconciles - before.reconciles,
+            "reconcile_mean_ms": 1000
+            * (self.reconcile_s - before.reconcile_s)
+            / max(self.reconciles - before.reconciles, 1),
         }
 
 
@@ -210,7 +214,12 @@ class Harness:
             "proxy": common.cpu_seconds(self.proxy.pid),
             "bench": common.cpu_seconds(os.getpid()),
         }
-        return Reading(time.monotonic_ns(), cpu, self.controller.reconciles())
+        return Reading(
+            time.monotonic_ns(),
+            cpu,
+            self.controller.reconciles(),
+            self.controller.reconcile_seconds(),
+        )
 
     def lease_held(self) -> bool:
         path = f"/apis/coordination.k8s.io/v1/namespaces/{LEASE_NAMESPACE}/leases/{LEASE_NAME}"

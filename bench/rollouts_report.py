@@ -117,9 +117,10 @@ def phase_rows(name: str, p: JSON, target: str, *, cpu_target: str = "") -> list
         ),
         ("  until settled (no write for 2 s): same", cpu_target, cpu(p["until_settled"])),
         (
-            "  reconciles / reads per Rollout (until settled)",
+            "  reconciles / reads per Rollout; reconcile wall time, mean",
             "",
-            "{reconciles_per_rollout:.2f} / {reads_per_rollout:.2f}".format(**p["until_settled"]),
+            "{reconciles_per_rollout:.2f} / {reads_per_rollout:.2f}; "
+            "{reconcile_mean_ms:.0f} ms".format(**p["until_settled"]),
         ),
     ]
 
