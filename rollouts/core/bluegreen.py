@@ -383,18 +383,14 @@ def _recorded_runs(view: View) -> tuple[RunRecord | None, RunRecord | None]:
 
 
 def _scope(view: View) -> rollout_analysis.RunScope:
-    p, new_rs = view.progress, view.new_rs
-    inconclusive = p.pause_condition(c.PAUSE_INCONCLUSIVE_ANALYSIS) is not None
-    return rollout_analysis.RunScope(
-        rollout=view.rollout,
-        observed=view.observed,
-        pod_hash=p.pod_hash,
-        stable_hash=p.stable_hash,
+    new_rs = view.new_rs
+    return rollout_analysis.scope_for(
+        view.rollout,
+        view.observed,
+        view.progress,
         revision=new_rs.revision if new_rs else 0,
         now=view.now,
-        hold=p.abort or inconclusive,
-        inconclusive_paused=inconclusive,
-        controller_pause=p.controller_pause,
+        waits_out_any_pause=False,  # the BlueGreenPause comes after the pre-promotion run
     )
 
 

@@ -52,20 +52,16 @@ def _follow(
 ) -> tuple[CanaryView, Part, RunRecord | None]:
     """follow_run for a canary: its outcome applied to the position."""
     p, new_rs = view.position, view.new_rs
-    inconclusive = p.pause_condition(c.PAUSE_INCONCLUSIVE_ANALYSIS) is not None
-    # a step run waits out any pause; a background run only an inconclusive one (Argo §3.5)
-    paused = inconclusive if run_type is RunType.BACKGROUND else bool(p.pause_conditions)
-    scope = rollout_analysis.RunScope(
-        rollout=view.rollout,
-        observed=view.observed,
-        pod_hash=p.pod_hash,
-        stable_hash=p.stable_hash,
+    step = run_type is RunType.STEP
+    scope = rollout_analysis.scope_for(
+        view.rollout,
+        view.observed,
+        p,
         revision=new_rs.revision if new_rs else 0,
         now=view.now,
-        hold=paused or p.abort,
-        inconclusive_paused=inconclusive,
-        controller_pause=p.controller_pause,
-        step_index=p.index if run_type is RunType.STEP else None,
+        # a step run waits out any pause; a background run only an inconclusive one (§3.5)
+        waits_out_any_pause=step,
+        step_index=p.index if step else None,
     )
     followed = rollout_analysis.follow_run(scope, record, analysis, run_type)
     part = Part(followed.actions, followed.events)

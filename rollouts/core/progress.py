@@ -69,16 +69,7 @@ class Progress:
 
     def promoted_now(self, index: int | None) -> Progress:
         """The new set is stable: pauses, abort and promoteFull are behind it."""
-        return dataclasses.replace(
-            self,
-            stable_hash=self.pod_hash,
-            index=index,
-            pause_conditions=(),
-            controller_pause=False,
-            abort=False,
-            aborted_at=None,
-            promote_full=False,
-        )
+        return dataclasses.replace(_cleared(self, index), stable_hash=self.pod_hash)
 
 
 def _cleared(progress: Progress, index: int | None) -> Progress:

@@ -21,7 +21,7 @@ import dataclasses
 import datetime
 
 from rollouts import errors, model
-from rollouts.core import actions, analysis_args
+from rollouts.core import actions, analysis_args, progress
 from rollouts.core.actions import Action, Event
 from rollouts.core.observed import Observed
 from rollouts.model import conditions as c
@@ -84,6 +84,34 @@ class RunScope:
     inconclusive_paused: bool  # an InconclusiveAnalysisRun pause condition is held
     controller_pause: bool
     step_index: int | None = None
+
+
+def scope_for(
+    rollout: model.Rollout,
+    observed: Observed,
+    position: progress.Progress,
+    *,
+    revision: int,
+    now: datetime.datetime,
+    waits_out_any_pause: bool,
+    step_index: int | None = None,
+) -> RunScope:
+    """The scope of a run at `position`: no new run while aborted, nor while paused (any
+    pause for a run that `waits_out_any_pause`, else an inconclusive one)."""
+    inconclusive = position.pause_condition(c.PAUSE_INCONCLUSIVE_ANALYSIS) is not None
+    paused = bool(position.pause_conditions) if waits_out_any_pause else inconclusive
+    return RunScope(
+        rollout=rollout,
+        observed=observed,
+        pod_hash=position.pod_hash,
+        stable_hash=position.stable_hash,
+        revision=revision,
+        now=now,
+        hold=paused or position.abort,
+        inconclusive_paused=inconclusive,
+        controller_pause=position.controller_pause,
+        step_index=step_index,
+    )
 
 
 @dataclasses.dataclass(frozen=True)
