@@ -24,6 +24,12 @@ APPS = "/apis/apps/v1"
 CORE = "/api/v1"
 # what a Rollout's tree is made of besides the Rollout: ReplicaSets, pods, AnalysisRuns
 OWNED = ((APPS, "replicasets"), (CORE, "pods"), (ARGO, "analysisruns"))
+# what a spec.workloadRef may name, as Argo's `undo` patches it (`set image`: Deployments only)
+WORKLOADS = {
+    "Deployment": (APPS, "deployments"),
+    "ReplicaSet": (APPS, "replicasets"),
+    "PodTemplate": (CORE, "podtemplates"),
+}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -122,6 +128,22 @@ class Client:
 
     def replace(self, name: str, body: Mapping[str, Any]) -> None:
         self.http.request("PUT", self._rollout(name), None, dict(body))
+
+    def _workload(self, kind: str, name: str) -> str:
+        if kind not in WORKLOADS:
+            raise errors.RolloutsError(f"workload of type {kind} is not supported")
+        return build_path(*WORKLOADS[kind], self.ns, name)
+
+    def get_workload(self, kind: str, name: str) -> JSON:
+        """The object a spec.workloadRef names (NotFound: the server's `deployments.apps …`)."""
+        return self.http.request("GET", self._workload(kind, name))
+
+    def replace_workload(self, kind: str, name: str, body: Mapping[str, Any]) -> None:
+        self.http.request("PUT", self._workload(kind, name), None, dict(body))
+
+    def json_patch_workload(self, kind: str, name: str, operations: Sequence[Any]) -> None:
+        path = self._workload(kind, name)
+        self.http.request("PATCH", path, None, list(operations), transport.JSON_PATCH)
 
     def watch_sources(self, name: str) -> list[watches.Source]:
         """What to watch for a redraw: the Rollout, then its namespace's RSs, pods and runs."""

@@ -187,35 +187,77 @@ def restart(c: kc.Client, args: argparse.Namespace) -> int:
 
 
 def set_image(c: kc.Client, args: argparse.Namespace) -> int:
+    """An Update of the Rollout, or of the Deployment its workloadRef names; re-read on 409."""
     container, image = intents.parse_image_argument(args.image)
     for attempt in range(3):
-        body = c.get_rollout(args.name)
         try:
-            c.replace(args.name, intents.build_set_image(body, container, image))
+            kind, name = _set_image_once(c, args.name, container, image)
             break
         except errors.Conflict:
             if attempt == 2:
                 raise
-    print(f'rollout "{args.name}" image updated')
+    print(f'{kind} "{name}" image updated')
     return 0
 
 
-def undo(c: kc.Client, args: argparse.Namespace) -> int:
-    body = c.get_rollout(args.name)
+def _set_image_once(c: kc.Client, name: str, container: str, image: str) -> tuple[str, str]:
+    """What was updated, as Argo names it: `rollout`/`deployment` and the object's name."""
+    body = c.get_rollout(name)
+    ref = intents.find_workload_ref(body)
+    if ref is None:
+        c.replace(name, intents.build_set_image(body, container, image))
+        return "rollout", name
+    # as Argo's plugin: a Deployment of that name, whatever the kind
+    deployment = c.get_workload("Deployment", ref.name)
+    c.replace_workload(
+        "Deployment", ref.name, intents.build_set_image(deployment, container, image)
+    )
+    return "deployment", ref.name
+
+
+def _owned_replica_sets(c: kc.Client, body: Mapping[str, Any]) -> list[Any]:
     uid = body["metadata"].get("uid")
-    owned = [
+    return [
         rs
         for rs in c.list_replica_sets()
         if any(o.get("uid") == uid for o in rs["metadata"].get("ownerReferences") or ())
     ]
-    operations = intents.build_undo(body, owned, args.to_revision)
+
+
+def undo(c: kc.Client, args: argparse.Namespace) -> int:
+    body = c.get_rollout(args.name)
+    owned = _owned_replica_sets(c, body)
     revision = intents.undo_revision(owned, args.to_revision)
-    if operations is None:
+    ref = intents.find_workload_ref(body)
+    try:
+        restored = _restore(c, body, ref, owned, args.to_revision)
+    except errors.RolloutsError as exc:  # Argo's wording, whatever failed
+        raise errors.RolloutsError(f"failed restoring revision {args.to_revision}: {exc}") from exc
+    if not restored:
         print(f"skipped rollback (current template already matches revision {revision})")
         return 0
-    c.json_patch(args.name, operations)
     print(f"rollout '{args.name}' undo")
     return 0
+
+
+def _restore(
+    c: kc.Client,
+    body: Mapping[str, Any],
+    ref: intents.WorkloadRef | None,
+    owned: list[Any],
+    to_revision: int,
+) -> bool:
+    """JSON-patch spec.template of the Rollout, or of the object its workloadRef names, with
+    the revision's; False when it already is that template."""
+    current = body if ref is None else c.get_workload(ref.kind, ref.name)
+    operations = intents.build_undo(current, owned, to_revision)
+    if operations is None:
+        return False
+    if ref is None:
+        c.json_patch(body["metadata"]["name"], operations)
+    else:
+        c.json_patch_workload(ref.kind, ref.name, operations)
+    return True
 
 
 def _status_line(body: Mapping[str, Any]) -> tuple[str, str, str]:

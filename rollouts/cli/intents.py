@@ -1,7 +1,8 @@
 """Pure patch builders: what each plugin command changes, exactly as Argo's plugin does (§4).
 
 Users change intent (spec.paused, status.pauseConditions, status.abort, status.promoteFull,
-spec.restartAt, spec.template); the controller changes the world. Nothing here does I/O.
+spec.restartAt, spec.template, or the template of the workload spec.workloadRef names); the
+controller changes the world. Nothing here does I/O.
 """
 
 from __future__ import annotations
@@ -108,6 +109,25 @@ def build_restart(now: datetime.datetime, delay_seconds: float = 0) -> Patches:
     return Patches(spec={"spec": {"restartAt": at.strftime("%Y-%m-%dT%H:%M:%SZ")}})
 
 
+@dataclasses.dataclass(frozen=True)
+class WorkloadRef:
+    """spec.workloadRef: the object whose template the Rollout runs (Argo: a Deployment)."""
+
+    kind: str
+    name: str
+
+
+def find_workload_ref(body: JSON) -> WorkloadRef | None:
+    """The Rollout's spec.workloadRef; None when the Rollout carries its own template."""
+    ref = (body.get("spec") or {}).get("workloadRef")
+    if ref is None:
+        return None
+    name = ref.get("name") if isinstance(ref, Mapping) else None
+    if not isinstance(name, str) or not name:
+        raise IntentError(f"spec.workloadRef.name is not a string: {name}")
+    return WorkloadRef(kind=str(ref.get("kind") or "Deployment"), name=name)
+
+
 def parse_image_argument(argument: str) -> tuple[str, str]:
     """`CONTAINER=IMAGE` (`*=IMAGE` for every container)."""
     container, sep, image = argument.partition("=")
@@ -117,7 +137,8 @@ def parse_image_argument(argument: str) -> tuple[str, str]:
 
 
 def build_set_image(body: JSON, container: str, image: str) -> dict[str, Any]:
-    """The whole Rollout with the image changed, for an Update (as Argo's plugin sends)."""
+    """The whole object (a Rollout, or the Deployment its workloadRef names) with the image
+    changed, for an Update (as Argo's plugin sends)."""
     updated = copy.deepcopy(dict(body))
     pod_spec = ((updated.get("spec") or {}).get("template") or {}).get("spec") or {}
     changed = False
@@ -127,7 +148,7 @@ def build_set_image(body: JSON, container: str, image: str) -> dict[str, Any]:
                 item["image"] = image
                 changed = True
     if not changed:
-        raise IntentError(f"unable to find container named '{container}'")
+        raise IntentError(f'unable to find container named "{container}"')
     return updated
 
 
@@ -150,15 +171,44 @@ def find_revision(replica_sets: Sequence[JSON], to_revision: int) -> JSON:
 
 
 def build_undo(body: JSON, replica_sets: Sequence[JSON], to_revision: int) -> list[Any] | None:
-    """A JSON patch replacing spec.template with that revision's; None when it already is."""
+    """A JSON patch replacing spec.template with that revision's; None when it already is.
+
+    `body` is the object patched: the Rollout, or the workload its spec.workloadRef names.
+    """
     target = find_revision(replica_sets, to_revision)
-    template = copy.deepcopy(dict((target.get("spec") or {}).get("template") or {}))
-    labels = dict((template.get("metadata") or {}).get("labels") or {})
-    labels.pop(HASH_LABEL, None)
-    template.setdefault("metadata", {})["labels"] = labels
-    if template == (body.get("spec") or {}).get("template"):
+    template = _without_hash((target.get("spec") or {}).get("template") or {})
+    current = (body.get("spec") or {}).get("template")
+    if isinstance(current, Mapping) and _derives(_without_hash(current), template):
         return None
     return [{"op": "replace", "path": "/spec/template", "value": template}]
+
+
+def _without_hash(template: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy of the pod template without the controller's hash label."""
+    found = copy.deepcopy(dict(template))
+    labels = dict((found.get("metadata") or {}).get("labels") or {})
+    labels.pop(HASH_LABEL, None)
+    found["metadata"] = {**(found.get("metadata") or {}), "labels": labels}
+    return found
+
+
+def _derives(current: Any, other: Any) -> bool:
+    """Whether `other` is `current` with more set, as Argo compares templates (apimachinery's
+    DeepDerivative): what `current` leaves unset or empty does not count, so a template the
+    API server filled with defaults (the ReplicaSet's) still matches the one written."""
+    if current is None:
+        return True
+    if isinstance(current, Mapping):
+        if not isinstance(other, Mapping):
+            return False
+        return all(k in other and _derives(v, other[k]) for k, v in current.items())
+    if isinstance(current, list):
+        if not isinstance(other, list):
+            return False
+        return not current or (len(current) == len(other) and all(map(_derives, current, other)))
+    if isinstance(current, str) and not current:
+        return isinstance(other, str)
+    return type(current) is type(other) and bool(current == other)
 
 
 def undo_revision(replica_sets: Sequence[JSON], to_revision: int) -> int:

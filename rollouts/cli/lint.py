@@ -14,7 +14,8 @@ def _check(document: Mapping[str, Any], documents: list[Mapping[str, Any]]) -> l
     """Problems as `<field>: <message>`; SpecError for the first the model finds."""
     kind = document.get("kind")
     if kind == "Rollout":
-        rollout = model.parse_rollout(document)
+        workload = references.find_workload(document, documents)
+        rollout = model.parse_rollout(document, workload=workload)
         checked = references.check_references(rollout, documents)
         return [f"{field}: {message}" for field, message in checked]
     if kind in ("AnalysisTemplate", "ClusterAnalysisTemplate"):
@@ -38,7 +39,8 @@ def _problems(document: Mapping[str, Any], documents: list[Mapping[str, Any]]) -
 def lint_documents(documents: list[Any], source: str) -> list[str]:
     """Problems as `<source>: <Kind> "<name>": <field>: <message>`.
 
-    A Rollout is also checked against the Services and Ingresses of the same documents.
+    A Rollout is also checked against the Services and Ingresses of the same documents; one
+    with a workloadRef takes its template from the Deployment they hold (none: not found).
     """
     objects = [d for d in documents if isinstance(d, Mapping)]
     problems = []

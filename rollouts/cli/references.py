@@ -3,7 +3,8 @@
 As `kubectl argo rollouts lint` does with Argo's referenced-resource rules: each selector key
 of a named Service (but the pod-template-hash one) must be a template label with that value,
 and each NGINX stable Ingress must route a rule path to the stable Service. An object the file
-does not hold is no problem: the file need not hold everything.
+does not hold is no problem: the file need not hold everything. The one exception is the
+Deployment a workloadRef names (find_workload): the template to check is in it.
 """
 
 from __future__ import annotations
@@ -37,6 +38,13 @@ def check_references(rollout: model.Rollout, documents: Sequence[JSON]) -> list[
         if ingress is not None:
             problems += [(field, message) for message in _ingress_problems(rollout, ingress)]
     return problems
+
+
+def find_workload(body: JSON, documents: Sequence[JSON]) -> JSON | None:
+    """The Deployment of `documents` that the Rollout manifest's spec.workloadRef names."""
+    ref = _mapping(_mapping(body.get("spec")).get("workloadRef"))
+    name = str(ref.get("name") or "")
+    return _find(documents, "Deployment", ("apps",), name, _namespace(body)) if name else None
 
 
 def _services(strategy: model.Strategy) -> Iterator[tuple[str, str]]:

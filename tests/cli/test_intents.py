@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import datetime
 from typing import Any
 
@@ -29,6 +30,7 @@ def rollout(status: dict[str, Any] | None = None, **spec: Any) -> dict[str, Any]
     return {"metadata": {"name": "demo"}, "spec": body_spec, "status": status or {}}
 
 
+HASH = "rollouts-pod-template-hash"
 PAUSED = {"pauseConditions": [{"reason": "CanaryPauseStep"}], "currentStepIndex": 1}
 
 
@@ -103,7 +105,7 @@ def test_a_malformed_set_image_argument_is_refused(argument: str) -> None:
 
 
 def test_set_image_of_an_unknown_container_is_refused() -> None:
-    with pytest.raises(intents.IntentError, match="unable to find container named 'db'"):
+    with pytest.raises(intents.IntentError, match='unable to find container named "db"'):
         intents.build_set_image(rollout(), "db", "x:1")
 
 
@@ -148,6 +150,98 @@ def test_undo_to_the_current_template_is_skipped() -> None:
         "metadata": {"labels": {"app": "demo", "rollouts-pod-template-hash": "h"}},
     }
     assert intents.build_undo(current, [target, replica_set(2, "b")], 1) is None
+
+
+def test_undo_to_a_template_the_server_filled_with_defaults_is_skipped() -> None:
+    current = rollout()
+    target = replica_set(1, "x")
+    template = copy.deepcopy(current["spec"]["template"])
+    template["metadata"] = {"labels": {"app": "demo", HASH: "h"}, "creationTimestamp": None}
+    for container in template["spec"]["containers"]:
+        container.update(imagePullPolicy="IfNotPresent", resources={})
+    template["spec"]["restartPolicy"] = "Always"
+    target["spec"]["template"] = template
+    assert intents.build_undo(current, [target, replica_set(2, "b")], 1) is None
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda pod: pod["containers"][0].update(image="demo:red"),
+        lambda pod: pod["containers"].pop(),
+        lambda pod: pod["containers"][0].update(ports=[{"containerPort": 8080}]),
+    ],
+)
+def test_undo_to_a_template_that_differs_is_not_skipped(change: Any) -> None:
+    current = rollout()
+    target = replica_set(1, "x")
+    target["spec"]["template"] = copy.deepcopy(current["spec"]["template"])
+    change(current["spec"]["template"]["spec"])
+    assert intents.build_undo(current, [target, replica_set(2, "b")], 1) is not None
+
+
+def workload_rollout(**ref: Any) -> dict[str, Any]:
+    body = rollout()
+    del body["spec"]["template"]
+    body["spec"]["workloadRef"] = {"apiVersion": "apps/v1", "kind": "Deployment", **ref}
+    return body
+
+
+def test_a_workload_ref_names_the_object_the_template_comes_from() -> None:
+    assert intents.find_workload_ref(rollout()) is None
+    assert intents.find_workload_ref(workload_rollout(name="web")) == intents.WorkloadRef(
+        "Deployment", "web"
+    )
+    ref = intents.find_workload_ref(workload_rollout(name="web", kind="ReplicaSet"))
+    assert ref == intents.WorkloadRef("ReplicaSet", "web")
+
+
+@pytest.mark.parametrize("name", [None, 7, ""])
+def test_a_workload_ref_without_a_name_is_refused(name: Any) -> None:
+    with pytest.raises(intents.IntentError, match=r"spec\.workloadRef\.name is not a string"):
+        intents.find_workload_ref(workload_rollout(name=name))
+
+
+def deployment(image: str = "demo:blue") -> dict[str, Any]:
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "web", "resourceVersion": "9"},
+        "spec": {
+            "replicas": 0,
+            "selector": {"matchLabels": {"app": "demo"}},
+            "template": {
+                "metadata": {"labels": {"app": "demo"}},
+                "spec": {"containers": [{"name": "app", "image": image}]},
+            },
+        },
+    }
+
+
+def test_set_image_of_a_deployment_is_the_whole_deployment_with_the_image_changed() -> None:
+    updated = intents.build_set_image(deployment(), "app", "demo:yellow")
+    assert updated == deployment("demo:yellow")  # resourceVersion kept: a 409 if it moved
+    assert deployment()["spec"]["template"]["spec"]["containers"][0]["image"] == "demo:blue"
+
+
+def test_undo_of_a_workload_ref_rollout_patches_the_deployments_template() -> None:
+    history = [replica_set(1, "demo:g"), replica_set(2, "demo:blue")]
+    assert intents.build_undo(deployment(), history, 0) == [
+        {
+            "op": "replace",
+            "path": "/spec/template",
+            "value": {
+                "metadata": {"labels": {"app": "demo"}},
+                "spec": {"containers": [{"name": "app", "image": "demo:g"}]},
+            },
+        }
+    ]
+    assert intents.build_undo(deployment("demo:g"), history, 1) is None
+
+
+def test_undo_never_skips_for_an_object_without_a_template() -> None:
+    history = [replica_set(1, "demo:g"), replica_set(2, "demo:blue")]
+    assert intents.build_undo(workload_rollout(name="web"), history, 0) is not None
 
 
 BLUE_GREEN = {"blueGreen": {"activeService": "demo-active", "autoPromotionEnabled": False}}

@@ -136,6 +136,87 @@ def test_lint_rejects_one_service_as_both_canary_and_stable(tmp_path, capsys) ->
     ]
 
 
+def _deployment(name: str = "demo", labels: dict[str, str] | None = None) -> dict[str, Any]:
+    labels = labels or {"app": "demo"}
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": name},
+        "spec": {
+            "replicas": 0,
+            "selector": {"matchLabels": dict(labels)},
+            "template": {
+                "metadata": {"labels": dict(labels)},
+                "spec": {"containers": [{"name": "app", "image": "argoproj/rollouts-demo:blue"}]},
+            },
+        },
+    }
+
+
+def _referring(deployment: str = "demo", **rollout: Any) -> dict[str, Any]:
+    body = manifest(**rollout)
+    body["spec"].pop("template")
+    body["spec"].pop("selector")
+    body["spec"]["workloadRef"] = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "name": deployment,
+    }
+    return body
+
+
+def test_lint_takes_a_workload_refs_template_from_the_deployment_of_the_file(
+    tmp_path, capsys
+) -> None:
+    assert _lint(tmp_path, capsys, _deployment(), _referring()) == (0, [])
+
+
+def test_lint_wants_the_deployment_a_workload_ref_names(tmp_path, capsys) -> None:
+    other = _deployment("other")
+    other["metadata"]["namespace"] = "prod"
+    elsewhere = _deployment()
+    elsewhere["metadata"]["namespace"] = "prod"
+    rollout = _referring()
+    rollout["metadata"]["namespace"] = "dev"
+    code, lines = _lint(tmp_path, capsys, rollout, other, elsewhere)
+    assert code == 1
+    assert lines == [
+        'Rollout "demo": spec.workloadRef: Invalid value: "demo": deployments.apps "demo" not found'
+    ]
+
+
+def test_lint_refuses_a_template_next_to_a_workload_ref(tmp_path, capsys) -> None:
+    rollout = _referring()
+    rollout["spec"]["template"] = manifest()["spec"]["template"]
+    code, lines = _lint(tmp_path, capsys, rollout, _deployment())
+    assert code == 1
+    assert lines == [
+        'Rollout "demo": spec.template: template must be empty for workload reference rollout'
+    ]
+
+
+def test_lint_checks_the_services_against_the_deployments_template(tmp_path, capsys) -> None:
+    stable, canary, ingress = routing_objects()
+    rollout = _referring(nginx=True)
+    deployment = _deployment(labels={"app": "demo", "tier": "web"})
+    stable["spec"]["selector"] = {"app": "demo", "tier": "web"}
+    canary["spec"]["selector"] = {"app": "demo", "tier": "db"}
+    code, lines = _lint(tmp_path, capsys, rollout, deployment, stable, canary, ingress)
+    assert code == 1
+    assert lines == [
+        'Rollout "demo": spec.strategy.canary.canaryService: '
+        'Service "demo-canary" has unmatch label "tier" in rollout'
+    ]
+
+
+def test_lint_validates_the_template_found_in_the_deployment(tmp_path, capsys) -> None:
+    deployment = _deployment()
+    deployment["spec"]["template"]["spec"]["containers"] = []
+    code, lines = _lint(tmp_path, capsys, _referring(), deployment)
+    assert code == 1
+    assert lines == ['Rollout "demo": spec.template.spec.containers: Required value']
+
+
 def _service(name: str, selector: dict[str, str]) -> dict[str, Any]:
     return {"apiVersion": "v1", "kind": "Service", "metadata": {"name": name},
             "spec": {"selector": dict(selector)}}  # fmt: skip

@@ -167,7 +167,7 @@ def test_get_rollout_watch_redraws_when_the_rollout_changes(world, plugin) -> No
         (["get", "rollout", "nope"], 'error: rollout "nope" not found in namespace'),
         (["promote", "nope"], 'error: rollout "nope" not found in namespace'),
         (["set", "image", "demo", "app"], "error: invalid image argument 'app'"),
-        (["set", "image", "demo", "db=x:1"], "error: unable to find container named 'db'"),
+        (["set", "image", "demo", "db=x:1"], 'error: unable to find container named "db"'),
     ],
 )
 def test_bad_input_is_one_line_on_stderr_and_a_non_zero_exit(world, plugin, argv, message) -> None:
