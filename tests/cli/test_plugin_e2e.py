@@ -134,6 +134,21 @@ def test_undo_brings_back_the_previous_template_and_the_canary_starts_over(world
     assert image == manifest()["spec"]["template"]["spec"]["containers"][0]["image"]
     # the old template is a new update for the controller: it walks the steps again
     world.wait(phase="Paused", message="CanaryPauseStep")
+    assert plugin("undo", "demo", "--to-revision", "3")[:2] == (
+        0,
+        "skipped rollback (current template already matches revision 3)\n",
+    )
+
+
+def test_undo_to_the_revision_running_is_skipped(world, plugin) -> None:
+    world.apply(manifest(replicas=1, steps=TWO_STEPS))
+    world.wait(phase="Healthy")
+    # the ReplicaSet's template carries the server's defaults; the Rollout's still matches
+    assert plugin("undo", "demo", "--to-revision", "1")[:2] == (
+        0,
+        "skipped rollback (current template already matches revision 1)\n",
+    )
+    assert world.get()["metadata"]["generation"] == 1
 
 
 def test_list_rollouts_shows_each_rollout_and_its_namespace_with_all_namespaces(
