@@ -113,13 +113,15 @@ def sequential(s: Settings) -> JSON:
         overhead = harness.warm_up(h)
         started = time.monotonic_ns()
         baseline = h.controller.rss_bytes()
-        created = harness.create_all(h, spaces, lambda: [harness.canary()])
+        created = harness.create_all(h, spaces, lambda: [harness.canary()], s.drain_s)
         loaded = h.controller.rss_bytes()
         before = h.reading()
         updated = react(h, sampled, harness.image_change, s.pace_s)
         wait_all(h, sampled, paused_at_pause_step, "the sample paused at step 1")
         settle(h, s, len(sampled))
         middle = h.reading()
+        h.log.wait_idle(s.idle_s, s.drain_s, events=True)  # its Events out
+        drained = h.reading()
         promoted = react(h, sampled, harness.promotion, s.pace_s)
         wait_all(h, sampled, healthy, "the sample Healthy after promote")
         settle(h, s, len(sampled))
@@ -151,7 +153,7 @@ def sequential(s: Settings) -> JSON:
                 ),
                 "writes": figures.phase_writes(h.log, promoted, after.at_ns),
                 "transitions": figures.transitions(h.rollouts, promoted, after.at_ns),
-                "load": figures.phase_load(h, sampled, middle, after),
+                "load": figures.phase_load(h, sampled, drained, after),
             },
             "no_op": {"changes": len(sampled), **no_op},
             "quiet": quiet,
@@ -192,7 +194,10 @@ def all_at_once(
     reached_at = h.reading()
     settle(h, s, len(spaces))
     settled = h.reading()
+    # its Events (queued, written at 50/s) out before the next phase starts
+    drained = h.log.wait_idle(s.idle_s, s.drain_s, events=True)
     return {
+        "events_drained_s": drained,
         "sent": sent,
         "sending_s": sending,
         "until_reached": figures.phase_load(h, spaces, before, reached_at),
@@ -206,7 +211,7 @@ def burst(s: Settings) -> JSON:
     with harness.running(workdir(s, "burst")) as h:
         overhead = harness.warm_up(h)
         started = time.monotonic_ns()
-        created = harness.create_all(h, spaces, lambda: [harness.canary()])
+        created = harness.create_all(h, spaces, lambda: [harness.canary()], s.drain_s)
         update = all_at_once(
             h, spaces, harness.image_change, paused_at_pause_step, s=s, what="every Rollout paused"
         )
@@ -252,7 +257,7 @@ def blue_green(s: Settings) -> JSON:
     with harness.running(workdir(s, "blue-green")) as h:
         overhead = harness.warm_up(h)
         started = time.monotonic_ns()
-        created = harness.create_all(h, spaces, lambda: objects)
+        created = harness.create_all(h, spaces, lambda: objects, s.drain_s)
         update = all_at_once(
             h,
             spaces,
