@@ -48,7 +48,7 @@ of 60 s; from before: reaction p99 ≤ 50 ms, ≤ 3 writes per step transition, 
 
 Run: `.venv/bin/python bench/rollouts.py [--burst] [--blue-green] [--sequential] [--rollouts N]
 [--repeat K] [--json]` (no part named: all three); `--smoke` runs every part with 5 Rollouts
-and short windows, in well under a minute.
+and short windows, in about 80 s (a fresh devcluster and controller per part).
 """
 
 from __future__ import annotations
