@@ -25,7 +25,10 @@ class Cluster(Protocol):
 
     def scale_replica_set(
         self, namespace: str, name: str, *, replicas: int, desired_replicas: int
-    ) -> None: ...
+    ) -> None:
+        """Resize it, recording spec.replicas as its desired-replicas; a set scaled to 0 loses
+        its scale-down deadline in the same write."""
+        ...
 
     def set_pod_metadata(
         self,

@@ -187,13 +187,13 @@ class KubeCluster:
     def scale_replica_set(
         self, namespace: str, name: str, *, replicas: int, desired_replicas: int
     ) -> None:
+        annotations: dict[str, str | None] = {obs.DESIRED_REPLICAS: str(desired_replicas)}
+        if replicas == 0:  # a set at 0 waits for nothing: its deadline goes in the same write
+            annotations[obs.SCALE_DOWN_DEADLINE] = None
         self._patch_replica_set(
             namespace,
             name,
-            {
-                "metadata": {"annotations": {obs.DESIRED_REPLICAS: str(desired_replicas)}},
-                "spec": {"replicas": replicas},
-            },
+            {"metadata": {"annotations": annotations}, "spec": {"replicas": replicas}},
         )
 
     def set_scale_down_deadline(

@@ -119,7 +119,9 @@ class Runtime:
         again would compute the next due time from the status as the API stores it, to the
         second, and measure up to a second early.
         """
-        self.on_owned(self.caches.analysis_runs, event_type, body)
+        # the run worker's own status write is news for the Rollout, echo or not
+        self.caches.analysis_runs.apply(event_type, body)
+        self._enqueue_owner(body)
         meta = body["metadata"]
         key = (meta["namespace"], meta["name"])
         if event_type == "DELETED":
@@ -143,17 +145,23 @@ class Runtime:
             if self.ours(rollout) and namespace in (None, meta.get("namespace")):
                 self.enqueue(meta["namespace"], meta["name"])
 
+    # The echo of the controller's own write (a version the cache took from the API's answer)
+    # queues nothing: the reconcile that wrote it asked for the next one if it needed one.
+
     def on_rollout(self, event_type: str | None, body: dict[str, Any]) -> None:
-        self.caches.rollouts.apply(event_type, body)
+        changed = self.caches.rollouts.apply(event_type, body)
         meta = body["metadata"]
-        if event_type != "DELETED" and self.ours(body):
+        if changed and event_type != "DELETED" and self.ours(body):
             self.enqueue(meta["namespace"], meta["name"])
 
     def on_owned(
         self, target: cache.ObjectCache, event_type: str | None, body: dict[str, Any]
     ) -> None:
         """A ReplicaSet or canary Ingress changed: reconcile the Rollout that owns it."""
-        target.apply(event_type, body)
+        if target.apply(event_type, body):
+            self._enqueue_owner(body)
+
+    def _enqueue_owner(self, body: dict[str, Any]) -> None:
         meta = body["metadata"]
         for ref in meta.get("ownerReferences") or ():
             owner = self.caches.rollouts.get(meta["namespace"], ref["name"])
@@ -168,7 +176,9 @@ class Runtime:
         self, target: cache.ObjectCache, event_type: str | None, body: dict[str, Any]
     ) -> None:
         """A Service or Ingress changed: reconcile its owner and the Rollouts that name it."""
-        self.on_owned(target, event_type, body)
+        if not target.apply(event_type, body):
+            return
+        self._enqueue_owner(body)
         meta = body["metadata"]
         namespace = str(meta.get("namespace") or "")
         for rollout in self.caches.rollouts.referring_to(namespace, meta["name"]):

@@ -271,10 +271,6 @@ def _finish(
     phase, message = status.compute_phase(
         rollout, p, conds, counts, routed=False, restarted_at=restarted_at, pending=pending
     )
-    if outcome.changed or created:
-        requeue.append(IMMEDIATELY)
-    if not timed_out and not p.abort and phase is status.Phase.PROGRESSING and not paused:
-        requeue.append(float(rollout.spec.progress_deadline_seconds))
     doc = _document(
         view,
         outcome,
@@ -284,6 +280,10 @@ def _finish(
         message=message,
         restarted_at=restarted_at,
     )
+    if outcome.changed or created or status.transitioned(rollout.status.raw, doc):
+        requeue.append(IMMEDIATELY)
+    if not timed_out and not p.abort and phase is status.Phase.PROGRESSING and not paused:
+        requeue.append(float(rollout.spec.progress_deadline_seconds))
     return actions.Plan(
         actions=part.actions,
         status=doc,

@@ -62,6 +62,15 @@ def replica_counts(rollout: model.Rollout, observed: Observed, pod_hash: str) ->
     }
 
 
+def _available(name: str) -> model.Condition:
+    return model.Condition(
+        c.ConditionType.PROGRESSING,
+        "True",
+        c.NEW_RS_AVAILABLE,
+        f'ReplicaSet "{name}" has successfully progressed.',
+    )
+
+
 def _progressing(
     rollout: model.Rollout,
     p: progress.Progress,
@@ -87,6 +96,8 @@ def _progressing(
         return model.Condition(
             c.ConditionType.PROGRESSING, "Unknown", c.PAUSED, "Rollout is paused"
         )
+    if healthy and p.resumed:  # resumed and done in one pass: the outcome is the news
+        return _available(name)
     if p.resumed:
         return model.Condition(
             c.ConditionType.PROGRESSING, "Unknown", c.RESUMED, "Rollout is resumed"
@@ -103,12 +114,7 @@ def _progressing(
             f'Created new replica set "{name}"',
         )
     if healthy:
-        return model.Condition(
-            c.ConditionType.PROGRESSING,
-            "True",
-            c.NEW_RS_AVAILABLE,
-            f'ReplicaSet "{name}" has successfully progressed.',
-        )
+        return _available(name)
     return model.Condition(
         c.ConditionType.PROGRESSING, "True", c.RS_UPDATED, f'ReplicaSet "{name}" is progressing.'
     )
@@ -347,6 +353,30 @@ class Document:
             "canary": self.canary,
             "blueGreen": self.blue_green,
         }
+
+
+# What a pass records that the next pass acts on at once (a blue-green post-promotion run
+# starts once the switch is recorded, a new set grows once the preview checkpoint is): the
+# controller does not wait for its own write to come back through the watch.
+_POSITION_KEYS = (
+    "currentPodHash",
+    "stableRS",
+    "currentStepHash",
+    "currentStepIndex",
+    "abort",
+    "promoteFull",
+)
+_BLUE_GREEN_KEYS = ("activeSelector", "scaleUpPreviewCheckPoint")
+
+
+def transitioned(recorded: Mapping[str, Any], document: Mapping[str, Any]) -> bool:
+    """Does `document` move the Rollout's position from what `recorded` holds?"""
+    if any(recorded.get(key) != document.get(key) for key in _POSITION_KEYS):
+        return True
+    held, sent = recorded.get("blueGreen"), document.get("blueGreen")
+    held = held if isinstance(held, Mapping) else {}
+    sent = sent if isinstance(sent, Mapping) else {}
+    return any(held.get(key) != sent.get(key) for key in _BLUE_GREEN_KEYS)
 
 
 def canary_weights(

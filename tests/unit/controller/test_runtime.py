@@ -109,3 +109,58 @@ def test_a_deleted_run_is_no_longer_kept_parsed(rt: runtime.Runtime):
     rt.on_analysis_run("DELETED", _run(1))
 
     assert rt.parsed_runs.get(*KEY, "1") is None
+
+
+# -- Rollouts and the objects they own ----------------------------------------------------
+
+
+def _rollout(version: int) -> dict[str, Any]:
+    return {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "Rollout",
+        "metadata": {
+            "name": "web",
+            "namespace": "default",
+            "uid": "u-1",
+            "resourceVersion": str(version),
+        },
+        "spec": {},
+    }
+
+
+def _replica_set(version: int) -> dict[str, Any]:
+    owner = {"kind": "Rollout", "name": "web", "uid": "u-1", "controller": True}
+    return {
+        "metadata": {
+            "name": "web-abc",
+            "namespace": "default",
+            "resourceVersion": str(version),
+            "ownerReferences": [owner],
+        }
+    }
+
+
+def test_a_rollout_change_is_queued_but_the_echo_of_our_own_write_is_not(rt: runtime.Runtime):
+    rt.on_rollout("ADDED", _rollout(1))
+    assert len(rt.work) == 1
+    asyncio.run(rt.work.get())
+    rt.work.done(("default", "web"))
+    # the controller's status write: the API's answer went into the cache already
+    rt.caches.rollouts.apply("MODIFIED", _rollout(2))
+
+    rt.on_rollout("MODIFIED", _rollout(2))  # its echo through the watch
+    assert len(rt.work) == 0
+    rt.on_rollout("MODIFIED", _rollout(3))  # someone else's change
+    assert len(rt.work) == 1
+
+
+def test_a_replica_set_change_queues_its_rollout_but_not_its_echo(rt: runtime.Runtime):
+    rt.on_rollout("ADDED", _rollout(1))
+    asyncio.run(rt.work.get())
+    rt.work.done(("default", "web"))
+    rt.caches.replica_sets.apply("MODIFIED", _replica_set(5))  # our scale, answered
+
+    rt.on_owned(rt.caches.replica_sets, "MODIFIED", _replica_set(5))
+    assert len(rt.work) == 0
+    rt.on_owned(rt.caches.replica_sets, "MODIFIED", _replica_set(6))  # its pods moved
+    assert len(rt.work) == 1

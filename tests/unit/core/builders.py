@@ -219,7 +219,16 @@ def _recorded(record: str | None) -> model.PodMetadata | None:
 
 
 def _settled(state: ReplicaSetState, size: int) -> ReplicaSetState:
-    return dataclasses.replace(state, spec_replicas=size, replicas=size, ready=size, available=size)
+    """At its new size, all available; at 0 without a scale-down deadline (the same write)."""
+    deadline = state.scale_down_deadline if size else None
+    return dataclasses.replace(
+        state,
+        spec_replicas=size,
+        replicas=size,
+        ready=size,
+        available=size,
+        scale_down_deadline=deadline,
+    )
 
 
 def _apply_action(
