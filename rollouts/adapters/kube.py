@@ -26,20 +26,16 @@ STRATEGIC = "application/strategic-merge-patch+json"
 
 # The verbs this adapter uses, for deploy/rbac.yaml (checked by a contract test).
 REQUIRED_RULES = (
-    ("apps", "replicasets", ("create", "get", "list", "patch", "delete")),
-    ("apps", "deployments", ("list",)),
+    ("apps", "replicasets", ("create", "get", "patch", "delete")),
     ("apps", "deployments/scale", ("patch",)),
-    ("", "services", ("list", "patch")),
+    ("", "services", ("patch",)),
     ("", "events", ("create",)),
     ("", "pods", ("list", "patch")),
     ("", "secrets", ("get",)),
     ("", "pods/eviction", ("create",)),
-    ("networking.k8s.io", "ingresses", ("list",)),
-    (refs.GROUP, "rollouts", ("list", "patch")),
+    (refs.GROUP, "rollouts", ("patch",)),
     (refs.GROUP, "analysisruns", ("create", "delete", "patch")),
     (refs.GROUP, "analysisruns/status", ("patch",)),
-    (refs.GROUP, "analysistemplates", ("list",)),
-    (refs.GROUP, "clusteranalysistemplates", ("list",)),
     (refs.GROUP, "rollouts/status", ("patch",)),
 )
 
@@ -79,72 +75,6 @@ class KubeCluster:
         self.custom = client.CustomObjectsApi(api)
         self.networking = client.NetworkingV1Api(api)
         self.caches = caches
-
-    def prime(self, namespace: str | None) -> None:
-        """One LIST per kind before any reconcile, as informers sync before controllers start.
-
-        AnalysisRuns are not among them: their ListWatch (adapters/listwatch.py) lists them.
-
-        Without it, a Rollout seen before its ReplicaSets would look like it has none, and a
-        restarted controller would try to create what exists.
-        """
-        for target, request in self._listings(namespace):
-            for item in (call(request) or {}).get("items") or ():
-                found_in = (item.get("metadata") or {}).get("namespace")
-                if namespace is None or found_in in (None, namespace):
-                    target.apply(None, item)
-
-    def _listings(self, namespace: str | None) -> list[tuple[cache.ObjectCache, Callable[[], Any]]]:
-        raw_list: dict[str, Any] = {"_preload_content": False}
-        caches = self.caches
-        # custom resources are listed cluster-wide and filtered in prime()
-        custom: list[tuple[cache.ObjectCache, Callable[[], Any]]] = [
-            (
-                caches.rollouts,
-                lambda: self.custom.list_cluster_custom_object(
-                    refs.GROUP, refs.VERSION, "rollouts", **raw_list
-                ),
-            ),
-            (
-                caches.analysis_templates,
-                lambda: self.custom.list_cluster_custom_object(
-                    refs.GROUP, refs.VERSION, "analysistemplates", **raw_list
-                ),
-            ),
-            (
-                caches.cluster_analysis_templates,
-                lambda: self.custom.list_cluster_custom_object(
-                    refs.GROUP, refs.VERSION, "clusteranalysistemplates", **raw_list
-                ),
-            ),
-        ]
-        if namespace:
-            return [
-                *custom,
-                (
-                    caches.replica_sets,
-                    lambda: self.apps.list_namespaced_replica_set(namespace, **raw_list),
-                ),
-                (caches.services, lambda: self.core.list_namespaced_service(namespace, **raw_list)),
-                (
-                    caches.ingresses,
-                    lambda: self.networking.list_namespaced_ingress(namespace, **raw_list),
-                ),
-                (
-                    caches.deployments,
-                    lambda: self.apps.list_namespaced_deployment(namespace, **raw_list),
-                ),
-            ]
-        return [
-            *custom,
-            (
-                caches.replica_sets,
-                lambda: self.apps.list_replica_set_for_all_namespaces(**raw_list),
-            ),
-            (caches.services, lambda: self.core.list_service_for_all_namespaces(**raw_list)),
-            (caches.ingresses, lambda: self.networking.list_ingress_for_all_namespaces(**raw_list)),
-            (caches.deployments, lambda: self.apps.list_deployment_for_all_namespaces(**raw_list)),
-        ]
 
     def _seen(self, target: cache.ObjectCache, body: Mapping[str, Any] | None) -> None:
         if body is not None:

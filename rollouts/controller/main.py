@@ -1,10 +1,10 @@
 """`rollouts controller`: watch Rollouts and what they own, reconcile them, one key at a time.
 
-kopf runs the watches (with its reconnects, backoff and liveness probe), but for AnalysisRuns'
-(a ListWatch of ours: they change with every measurement, too often for kopf's per-event
-cost); every event lands in a cache and enqueues the owning Rollout's key on one
-de-duplicating, delayed work queue; a few workers reconcile, only while this replica holds the
-leader Lease.
+Every kind is listed and watched by a ListWatch of ours (adapters/listwatch.py), a thread per
+kind, whose events the event loop hands to the runtime: each lands in a cache and enqueues the
+owning Rollout's key on one de-duplicating, delayed work queue; a few workers reconcile, only
+while this replica holds the leader Lease. kopf runs the process (startup, cleanup, login, the
+probes' startup) with no resource handlers: its per-event cost was too high for a burst.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ import argparse
 import asyncio
 import concurrent.futures
 import contextlib
+import functools
 import gc
-import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import kopf
@@ -23,33 +23,25 @@ import structlog
 from kubernetes import client
 
 from rollouts import logs, ports
-from rollouts.adapters import cache, event_queue, kube, listwatch, nginx, observe, prometheus
+from rollouts.adapters import (
+    cache,
+    event_queue,
+    kube,
+    listwatch,
+    nginx,
+    observe,
+    prometheus,
+    sources,
+)
 from rollouts.controller import connect, health, leader, metrics, options, runtime
 
 log = structlog.get_logger(__name__)
 
 LEASE_NAME = "rollouts-controller"
+Feed = Callable[[str | None, dict[str, Any]], None]
 
 
-class NoDiffBase(kopf.DiffBaseStorage):
-    """kopf's diff-base for event handlers only: none.
-
-    kopf builds an object's "essence" (a deep copy of all but its status) on every event to
-    detect changes for on.create/on.update handlers. This controller registers on.event
-    handlers only, which never read it, so building it is pure cost per watch event.
-    """
-
-    def build(self, *, body: Any, extra_fields: Any = None) -> Any:
-        return {}
-
-    def fetch(self, *, body: Any) -> Any:
-        return None
-
-    def store(self, *, body: Any, patch: Any, essence: Any) -> None:
-        return None
-
-
-def build_runtime(api: client.ApiClient) -> tuple[runtime.Runtime, kube.KubeCluster]:
+def build_runtime(api: client.ApiClient) -> runtime.Runtime:
     caches = cache.Caches()
     cluster = kube.KubeCluster(api, caches)
     io = ports.Ports(
@@ -62,52 +54,87 @@ def build_runtime(api: client.ApiClient) -> tuple[runtime.Runtime, kube.KubeClus
     )
     observer = io.observer
     assert isinstance(observer, observe.CachedObserver)
-    return runtime.Runtime(caches=caches, io=io, run_observer=observer), cluster
+    return runtime.Runtime(caches=caches, io=io, run_observer=observer)
 
 
-def register(registry: kopf.OperatorRegistry, rt: runtime.Runtime) -> None:
-    """Route every watch event to the caches and the queue; no handler holds domain logic."""
+def watches(
+    api: client.ApiClient,
+    rt: runtime.Runtime,
+    namespace: str | None,
+    loop: asyncio.AbstractEventLoop,
+) -> list[listwatch.ListWatch]:
+    """A ListWatch per kind the caches hold, each handing its events to the runtime on `loop`.
 
-    def on(group: str, version: str, plural: str, feed: Any) -> None:
-        # async on purpose: kopf calls a sync handler in its thread pool, and the work queue
-        # belongs to the event loop (it is not thread-safe, and the hop costs every event)
-        @kopf.on.event(group, version, plural, registry=registry)
-        async def _event(**kwargs: Any) -> None:
-            event = kwargs["event"]
-            feed(event.get("type"), event["object"])
+    The handlers run on the event loop, not in the watch threads: the work queue belongs to
+    the loop (it is not thread-safe), and one thread applying every kind's events keeps the
+    caches in the order they were delivered.
+    """
+    caches = rt.caches
+    feeds: list[tuple[str, listwatch.Source, Feed]] = [
+        ("rollouts", sources.Rollouts(api, namespace), rt.on_rollout),
+        (
+            "replicasets",
+            sources.ReplicaSets(api, namespace),
+            functools.partial(rt.on_owned, caches.replica_sets),
+        ),
+        (
+            "services",
+            sources.Services(api, namespace),
+            functools.partial(rt.on_referenced, caches.services),
+        ),
+        (
+            "ingresses",
+            sources.Ingresses(api, namespace),
+            functools.partial(rt.on_referenced, caches.ingresses),
+        ),
+        (
+            "deployments",
+            sources.Deployments(api, namespace),
+            functools.partial(rt.on_referenced, caches.deployments),
+        ),
+        (
+            "analysistemplates",
+            sources.AnalysisTemplates(api, namespace),
+            functools.partial(rt.on_template, caches.analysis_templates),
+        ),
+        (
+            "clusteranalysistemplates",
+            sources.ClusterAnalysisTemplates(api),
+            functools.partial(rt.on_template, caches.cluster_analysis_templates),
+        ),
+        ("analysisruns", sources.AnalysisRuns(api, namespace), rt.on_analysis_run),
+    ]
+    return [
+        listwatch.ListWatch(source, _on_loop(loop, feed), kind=kind) for kind, source, feed in feeds
+    ]
 
-    on("argoproj.io", "v1alpha1", "rollouts", rt.on_rollout)
-    on(
-        "apps",
-        "v1",
-        "replicasets",
-        lambda kind, body: rt.on_owned(rt.caches.replica_sets, kind, body),
-    )
-    on("", "v1", "services", lambda kind, body: rt.on_referenced(rt.caches.services, kind, body))
-    on(
-        "networking.k8s.io",
-        "v1",
-        "ingresses",
-        lambda kind, body: rt.on_referenced(rt.caches.ingresses, kind, body),
-    )
-    on(
-        "apps",
-        "v1",
-        "deployments",
-        lambda kind, body: rt.on_referenced(rt.caches.deployments, kind, body),
-    )
-    on(
-        "argoproj.io",
-        "v1alpha1",
-        "analysistemplates",
-        lambda kind, body: rt.on_template(rt.caches.analysis_templates, kind, body),
-    )
-    on(
-        "argoproj.io",
-        "v1alpha1",
-        "clusteranalysistemplates",
-        lambda kind, body: rt.on_template(rt.caches.cluster_analysis_templates, kind, body),
-    )
+
+def _on_loop(loop: asyncio.AbstractEventLoop, feed: Feed) -> listwatch.Deliver:
+    def deliver(event_type: str | None, body: dict[str, Any]) -> None:
+        loop.call_soon_threadsafe(feed, event_type, body)
+
+    return deliver
+
+
+async def list_and_watch(
+    watching: list[listwatch.ListWatch],
+    api: client.ApiClient,
+    rt: runtime.Runtime,
+    namespace: str | None,
+) -> None:
+    """Start the watches (once: kopf retries a failed startup handler), and wait until every
+    first LIST is delivered to the caches, not merely read.
+
+    Every kind is listed before any reconcile, as informers sync before controllers start: a
+    Rollout seen before its ReplicaSets would look like it has none, and a restarted controller
+    would try to create what exists. A ListWatch hands each listed object to the loop before it
+    sets `synced`, and this wait returns through the loop's queue behind them.
+    """
+    if not watching:
+        watching.extend(watches(api, rt, namespace, asyncio.get_running_loop()))
+        for watch in watching:
+            watch.start()
+    await asyncio.to_thread(lambda: [watch.synced.wait() for watch in watching])
 
 
 def blocking_threads(args: argparse.Namespace) -> int:
@@ -125,18 +152,17 @@ def run(args: argparse.Namespace) -> int:
     logs.configure(args.log_format)
     threads = blocking_threads(args)
     api = connect.api_client(args.kubeconfig, threads)
-    rt, cluster = build_runtime(api)
+    rt = build_runtime(api)
     rt.instance_id = args.instance_id
     events = rt.io.recorder
     assert isinstance(events, event_queue.QueuedRecorder)
     registry = kopf.OperatorRegistry()
-    register(registry, rt)
     readiness = health.Readiness()
-    # ready once the caches are primed and the workers started (see _start)
-    readiness.set(health.STARTING, "priming caches")
+    # ready once every kind is listed into the caches and the workers started (see _start)
+    readiness.set(health.STARTING, "listing into the caches")
     elector = _elector(api, args, readiness)
     tasks: list[asyncio.Task[Any]] = []
-    watches: list[listwatch.ListWatch] = []
+    watching: list[listwatch.ListWatch] = []
     servers = contextlib.AsyncExitStack()
     serve_probes(registry, readiness, args.health_port, servers)
 
@@ -145,30 +171,13 @@ def run(args: argparse.Namespace) -> int:
         return connect.connection_info(api.configuration)
 
     @kopf.on.startup(registry=registry)
-    async def _start(settings: kopf.OperatorSettings, **_: Any) -> None:
-        settings.posting.level = logging.WARNING
-        # our own marker: kopf strips its default one from objects no handler needs it on,
-        # which would take it off objects another kopf operator finalizes
-        settings.persistence.finalizer = "rollouts.argoproj.io/kopf-finalizer"
-        settings.watching.server_timeout = 300
-        settings.persistence.diffbase_storage = NoDiffBase()
+    async def _start(**_: Any) -> None:
         asyncio.get_running_loop().set_default_executor(
             concurrent.futures.ThreadPoolExecutor(threads, thread_name_prefix="rollouts")
         )
         events.start()
-        await asyncio.to_thread(cluster.prime, args.namespace)
-        loop = asyncio.get_running_loop()
-        runs = listwatch.ListWatch(
-            listwatch.AnalysisRuns(api, args.namespace),
-            lambda kind, body: loop.call_soon_threadsafe(rt.on_analysis_run, kind, body),
-            kind="analysisruns",
-        )
-        watches.append(runs)
-        runs.start()
-        # its listing is delivered before the wait returns (both pass through the loop's
-        # queue, in order), so no Rollout is reconciled without its runs in the cache
-        await asyncio.to_thread(runs.synced.wait)
-        # What exists now (the modules kopf and the kubernetes client load, the primed
+        await list_and_watch(watching, api, rt, args.namespace)
+        # What exists now (the modules kopf and the kubernetes client load, the listed
         # caches) lives as long as the process: out of the collector's sight, a full
         # collection no longer walks it, a 150 ms stop of every worker otherwise.
         gc.freeze()
@@ -184,7 +193,7 @@ def run(args: argparse.Namespace) -> int:
     async def _stop(**_: Any) -> None:
         for task in tasks:
             task.cancel()
-        for watch in watches:
+        for watch in watching:
             watch.stop()
         await asyncio.to_thread(events.stop)
         await servers.aclose()

@@ -6,14 +6,16 @@ but does not enforce them). The ClusterRole and the leader-election Role togethe
 set of (group, resource, verb) the code needs, no more and no less. That set is written out
 below, and is also derived from the code: every kubernetes-client call in rollouts/adapters/,
 rollouts/controller/ and rollouts/reconcilers/ (read from the source, each method's HTTP verb
-and path taken from the client library), every kind kopf is registered to watch, and kopf's own
-needs. A new call or watch fails these tests until deploy/rbac.yaml (and the table) say so.
+and path taken from the client library), every kind the controller's ListWatches list and
+watch, and kopf's own needs (kopf watches no kind of ours). A new call or watch fails these
+tests until deploy/rbac.yaml (and the table) say so.
 """
 
 from __future__ import annotations
 
 import argparse
 import ast
+import asyncio
 import collections
 import importlib
 import inspect
@@ -23,12 +25,11 @@ import subprocess
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-import kopf
 import pytest
 import yaml
 from kubernetes import client
 
-from rollouts.adapters import kube, listwatch, nginx
+from rollouts.adapters import kube, nginx, sources
 from rollouts.controller import leader, lease_rules, main, options
 from tests.conftest import KUBECTL, Kubectl, wait_for
 
@@ -43,6 +44,20 @@ NAME = "rollouts-controller"
 JSON = dict[str, Any]
 Rule = tuple[str, str, str]  # (API group, resource, verb); "" is the core group
 
+# The kinds controller/main.py watches, each through a ListWatch of adapters/sources.py.
+WATCHED: frozenset[tuple[str, str]] = frozenset(
+    {
+        ("argoproj.io", "rollouts"),
+        ("argoproj.io", "analysisruns"),
+        ("argoproj.io", "analysistemplates"),
+        ("argoproj.io", "clusteranalysistemplates"),
+        ("apps", "replicasets"),
+        ("apps", "deployments"),
+        ("", "services"),
+        ("networking.k8s.io", "ingresses"),
+    }
+)
+
 # Every API call the controller's code makes, by the module that makes it.
 CODE_RULES: frozenset[Rule] = frozenset(
     {
@@ -50,22 +65,13 @@ CODE_RULES: frozenset[Rule] = frozenset(
         # one back when a create finds it already made
         ("apps", "replicasets", "create"),
         ("apps", "replicasets", "get"),
-        # adapters/kube.py KubeCluster.prime: one LIST per watched kind before reconciling
-        ("apps", "replicasets", "list"),
-        ("apps", "deployments", "list"),
-        ("", "services", "list"),
-        ("networking.k8s.io", "ingresses", "list"),
-        ("argoproj.io", "rollouts", "list"),
         # adapters/kube.py KubeCluster: AnalysisRuns of step and background analysis
         ("argoproj.io", "analysisruns", "create"),
         ("argoproj.io", "analysisruns", "patch"),
         ("argoproj.io", "analysisruns", "delete"),
-        # adapters/listwatch.py AnalysisRuns: listed, then watched, outside kopf
-        ("argoproj.io", "analysisruns", "list"),
-        ("argoproj.io", "analysisruns", "watch"),
         ("argoproj.io", "analysisruns/status", "patch"),
-        ("argoproj.io", "analysistemplates", "list"),
-        ("argoproj.io", "clusteranalysistemplates", "list"),
+        # adapters/sources.py: the ListWatches' LIST and WATCH of every kind the caches hold
+        *((group, plural, verb) for group, plural in WATCHED for verb in ("list", "watch")),
         ("apps", "replicasets", "patch"),
         ("apps", "replicasets", "delete"),
         # adapters/kube.py KubeCluster.switch_service: the selector of the stable/canary Service
@@ -95,29 +101,18 @@ CODE_RULES: frozenset[Rule] = frozenset(
     }
 )
 
-# The kinds controller/main.py registers kopf event handlers for; kopf lists then watches each.
-WATCHED: frozenset[tuple[str, str]] = frozenset(
-    {
-        ("argoproj.io", "rollouts"),
-        ("argoproj.io", "analysistemplates"),
-        ("argoproj.io", "clusteranalysistemplates"),
-        ("apps", "replicasets"),
-        ("apps", "deployments"),
-        ("", "services"),
-        ("networking.k8s.io", "ingresses"),
-    }
-)
-
 # What kopf itself does, whatever the handlers.
 KOPF_RULES: frozenset[Rule] = frozenset(
     {
         # kopf/_core/reactor/observation.py resource_observer: CRDs, to notice new resources
+        # (it runs with no resource handlers too; nothing of ours needs what it notices)
         ("apiextensions.k8s.io", "customresourcedefinitions", "list"),
         ("apiextensions.k8s.io", "customresourcedefinitions", "watch"),
         # observation.namespace_observer: only when run with --namespace, not cluster-wide
         ("", "namespaces", "list"),
         ("", "namespaces", "watch"),
-        # kopf/_cogs/clients/events.py post_event: core/v1 Events about handled objects
+        # kopf/_cogs/clients/events.py post_event: core/v1 Events about handled objects (none
+        # now; adapters/kube.py EventRecorder needs the rule anyway)
         ("", "events", "create"),
     }
 )
@@ -189,7 +184,7 @@ def _required_rules() -> set[Rule]:
     """What the modules declare next to their code (RBAC next to code, as kubebuilder does)."""
     declared = (
         *kube.REQUIRED_RULES,
-        *listwatch.REQUIRED_RULES,
+        *sources.REQUIRED_RULES,
         *nginx.REQUIRED_RULES,
         *leader.REQUIRED_RULES,
     )
@@ -198,10 +193,6 @@ def _required_rules() -> set[Rule]:
 
 def test_the_modules_declare_every_call_they_make():
     assert _required_rules() == set(CODE_RULES)
-
-
-def _watch_rules() -> set[Rule]:
-    return {(group, plural, verb) for group, plural in WATCHED for verb in ("list", "watch")}
 
 
 def _container(rendered: list[JSON]) -> JSON:
@@ -344,10 +335,19 @@ def _code_calls() -> dict[Rule, list[str]]:
     return dict(found)
 
 
-def _kopf_registry() -> kopf.OperatorRegistry:
-    registry = kopf.OperatorRegistry()
-    main.register(registry, main.build_runtime(client.ApiClient())[0])
-    return registry
+def _watched_kinds() -> set[tuple[str, str]]:
+    """(group, resource) of every kind the controller's ListWatches watch, read from the code."""
+    calls = _code_calls()
+    rt = main.build_runtime(client.ApiClient())
+    loop = asyncio.new_event_loop()
+    built = main.watches(client.ApiClient(), rt, None, loop)
+    loop.close()
+    classes = {f"rollouts.adapters.sources.{type(watch.source).__name__}" for watch in built}
+    return {
+        (group, resource)
+        for (group, resource, verb), where in calls.items()
+        if verb == "watch" and any(w.split(":")[0] in classes for w in where)
+    }
 
 
 def _expand(rules: Iterable[Rule]) -> list[str]:
@@ -425,27 +425,21 @@ def test_the_adapters_required_rules_are_calls_the_code_makes():
     assert _expand(_required_rules() - CODE_RULES) == []
 
 
-def test_kopf_watches_the_listed_kinds_with_event_handlers_only():
-    registry = _kopf_registry()
-    watched = {
-        (s.group or "", s.plural or s.any_name) for s in registry._watching.get_all_selectors()
-    }
+def test_the_controller_watches_the_listed_kinds_through_its_list_watches():
+    assert _watched_kinds() == WATCHED
 
-    assert watched == WATCHED
-    # no change-detection, daemon, index or webhook handlers: kopf then never patches the
-    # watched objects (no finalizers, no progress annotations), so it needs no verbs on them
-    # beyond list and watch
-    for handlers in (
-        registry._changing,
-        registry._spawning,
-        registry._indexing,
-        registry._webhooks,
-    ):
-        assert list(handlers.get_all_handlers()) == []
+
+def test_kopf_is_registered_for_the_process_only_and_watches_no_kind():
+    # startup, cleanup and login handlers only: no event, change-detection, daemon, index or
+    # webhook handlers, so kopf lists and watches none of our kinds and never patches them
+    # (no finalizers, no progress annotations)
+    registered = set(re.findall(r"kopf\.on\.(\w+)", inspect.getsource(main)))
+
+    assert registered == {"startup", "cleanup", "login"}
 
 
 def test_the_cluster_role_grants_exactly_what_the_code_and_kopf_use(rendered: list[JSON]):
-    needed = (_required_rules() | CODE_RULES | KOPF_RULES | _watch_rules()) - LEASE_RULES
+    needed = (_required_rules() | CODE_RULES | KOPF_RULES) - LEASE_RULES
 
     granted = _granted(_one(rendered, "ClusterRole"))
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from kubernetes import client, config
 
-from rollouts.adapters import listwatch
+from rollouts.adapters import listwatch, sources
 from rollouts.devcluster import cluster
 from rollouts.model import refs
 from tests.conftest import wait_for
@@ -115,7 +115,7 @@ def test_analysis_runs_are_watched_in_their_namespace_only(
     other = f"{namespace}-x"
     client.CoreV1Api(api).create_namespace({"metadata": {"name": other}})
     recorder = Recorder()
-    _start(watching, listwatch.AnalysisRuns(api, namespace), recorder)
+    _start(watching, sources.AnalysisRuns(api, namespace), recorder)
 
     _create_run(api, other, "elsewhere")
     _create_run(api, namespace, "here")
