@@ -39,26 +39,25 @@ class ObjectCache:
         meta = body.get("metadata") or {}
         return (str(meta.get("namespace") or ""), str(meta.get("name")))
 
-    def apply(self, event_type: str | None, body: Body) -> bool:
-        """Take a watch event (ADDED/MODIFIED/DELETED, None for the initial listing); False
-        when it brought nothing new: a version the cache holds already, as the echo of the
-        controller's own write (applied when the API answered it), or an older one."""
+    def apply(self, event_type: str | None, body: Body) -> None:
+        """Take a watch event (ADDED/MODIFIED/DELETED, None for the initial listing); one of a
+        version the cache holds already (the echo of the controller's own write, taken from
+        the API's answer) or an older one changes nothing."""
         key = self._key(body)
         with self._lock:
             old = self._objects.get(key)
             known = old is not None and _version(body) and _version(body) <= _version(old)
             if known and event_type != "DELETED":
-                return False
+                return
             self._unindex(key, old)
             if event_type == "DELETED":
                 self._objects.pop(key, None)
-                return True
+                return
             self._objects[key] = body
             for ref in (body.get("metadata") or {}).get("ownerReferences") or ():
                 self._owned.setdefault(str(ref.get("uid")), set()).add(key)
             for name in self._refers_to(body) if self._refers_to else ():
                 self._referrers.setdefault((key[0], name), set()).add(key)
-            return True
 
     def _unindex(self, key: Key, old: Body | None) -> None:
         for ref in ((old or {}).get("metadata") or {}).get("ownerReferences") or ():

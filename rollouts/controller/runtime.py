@@ -119,9 +119,7 @@ class Runtime:
         again would compute the next due time from the status as the API stores it, to the
         second, and measure up to a second early.
         """
-        # the run worker's own status write is news for the Rollout, echo or not
-        self.caches.analysis_runs.apply(event_type, body)
-        self._enqueue_owner(body)
+        self.on_owned(self.caches.analysis_runs, event_type, body)
         meta = body["metadata"]
         key = (meta["namespace"], meta["name"])
         if event_type == "DELETED":
@@ -145,21 +143,23 @@ class Runtime:
             if self.ours(rollout) and namespace in (None, meta.get("namespace")):
                 self.enqueue(meta["namespace"], meta["name"])
 
-    # The echo of the controller's own write (a version the cache took from the API's answer)
-    # queues nothing: the reconcile that wrote it asked for the next one if it needed one.
+    # Every change reconciles the Rollout it concerns, the echo of the controller's own write
+    # included: a pass may need the next one without moving the position (a weight written
+    # before the promotion that follows it, a Deployment scaled down once Healthy is
+    # recorded), and the echo is what brings it.
 
     def on_rollout(self, event_type: str | None, body: dict[str, Any]) -> None:
-        changed = self.caches.rollouts.apply(event_type, body)
+        self.caches.rollouts.apply(event_type, body)
         meta = body["metadata"]
-        if changed and event_type != "DELETED" and self.ours(body):
+        if event_type != "DELETED" and self.ours(body):
             self.enqueue(meta["namespace"], meta["name"])
 
     def on_owned(
         self, target: cache.ObjectCache, event_type: str | None, body: dict[str, Any]
     ) -> None:
         """A ReplicaSet or canary Ingress changed: reconcile the Rollout that owns it."""
-        if target.apply(event_type, body):
-            self._enqueue_owner(body)
+        target.apply(event_type, body)
+        self._enqueue_owner(body)
 
     def _enqueue_owner(self, body: dict[str, Any]) -> None:
         meta = body["metadata"]
@@ -176,8 +176,7 @@ class Runtime:
         self, target: cache.ObjectCache, event_type: str | None, body: dict[str, Any]
     ) -> None:
         """A Service or Ingress changed: reconcile its owner and the Rollouts that name it."""
-        if not target.apply(event_type, body):
-            return
+        target.apply(event_type, body)
         self._enqueue_owner(body)
         meta = body["metadata"]
         namespace = str(meta.get("namespace") or "")

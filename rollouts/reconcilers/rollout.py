@@ -29,25 +29,28 @@ class Outcome:
     requeue_after: float | None = None
 
 
-def _unchanged(current: Mapping[str, Any], desired: Mapping[str, Any]) -> bool:
-    """Would a JSON merge patch of `desired` onto `current` change nothing?
+def merge_changes(current: Mapping[str, Any], desired: Mapping[str, Any]) -> dict[str, Any]:
+    """The part of the merge patch `desired` that would change `current`: what to send.
 
     Objects merge key by key (RFC 7386), so a nested object is compared member by member: the
     status sends `canary: {currentStepAnalysisRunStatus: None}` that the server stored as
-    `canary: {}`, and that must not cost a write on every reconcile.
+    `canary: {}`, and that must not cost a write on every reconcile. Sending only what changed
+    keeps a status PATCH small (a step is a few fields, not the whole status).
     """
+    changes: dict[str, Any] = {}
     for key, value in desired.items():
+        held = current.get(key)
         if value is None:
             if key in current:
-                return False
+                changes[key] = None
         elif isinstance(value, Mapping):
-            held = current.get(key)
             held = {} if held is None else held  # an absent object and an empty one mean alike
-            if not isinstance(held, Mapping) or not _unchanged(held, value):
-                return False
-        elif current.get(key) != value:
-            return False
-    return True
+            inner = merge_changes(held, value) if isinstance(held, Mapping) else dict(value)
+            if inner:
+                changes[key] = inner
+        elif held != value:
+            changes[key] = value
+    return changes
 
 
 def _record(
@@ -58,9 +61,12 @@ def _record(
     current: Mapping[str, Any],
     doc: Mapping[str, Any],
 ) -> bool:
-    if _unchanged(current, doc):
+    changes = merge_changes(current, doc)
+    if not changes:
         return False
-    io.cluster.patch_rollout_status(ref.namespace, ref.name, doc, resource_version=resource_version)
+    io.cluster.patch_rollout_status(
+        ref.namespace, ref.name, changes, resource_version=resource_version
+    )
     return True
 
 

@@ -26,6 +26,7 @@ class FakeCluster:
         self.body = body
         self.sets: dict[str, ReplicaSetState] = {}
         self.writes: list[str] = []
+        self.sent: list[Mapping[str, Any]] = []  # the status patches, as sent
 
     def create_replica_set(self, namespace: str, body: Mapping[str, Any]) -> bool:
         self.writes.append("create replicaset")
@@ -52,6 +53,7 @@ class FakeCluster:
         self, namespace: str, name: str, status: Mapping[str, Any], *, resource_version: str
     ) -> Mapping[str, Any]:
         self.writes.append("patch rollout status")
+        self.sent.append(status)
         self.body["status"] = b.merge_patch(self.body.get("status") or {}, status)
         return self.body
 
@@ -126,3 +128,17 @@ def test_an_initial_deploy_records_the_revision_on_the_rollout() -> None:
     _settle(cluster)
     assert cluster.body["metadata"]["annotations"][REVISION] == "1"
     assert cluster.writes.count("patch rollout annotations") == 1
+
+
+def test_a_status_patch_sends_only_what_changed() -> None:
+    cluster = FakeCluster(b.manifest("v1", replicas=2))
+    _settle(cluster)
+    (name,) = cluster.sets
+    # a pod of the set stops being available: the counts, conditions and phase move
+    cluster.sets[name] = dataclasses.replace(cluster.sets[name], ready=1, available=1)
+    cluster.sent.clear()
+    reconciler.reconcile_rollout("default", b.NAME, io=_ports(cluster))
+    (patch,) = cluster.sent
+    assert set(patch) <= {"readyReplicas", "availableReplicas", "conditions", "phase", "message"}
+    assert patch["availableReplicas"] == 1
+    assert cluster.body["status"]["availableReplicas"] == 1
