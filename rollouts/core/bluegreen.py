@@ -1,6 +1,7 @@
-"""plan_blue_green: one reconcile of a blue-green Rollout, decided purely (Argo §2.14).
+"""The blue-green decisions of one reconcile (Argo §2.14), merged by bluegreen_planner.py.
 
-Order within a pass, each a function of one frozen View returning its part of the plan:
+Order within a pass, each a function of one frozen View returning its part of the plan (the
+sizes of step 3 are in bluegreen_sizes.py):
 1. the new ReplicaSet is created if missing (then only the preview Service and the status
    follow in that pass);
 2. the preview Service selects the new set at once, before its pods exist;
