@@ -40,14 +40,11 @@ class ObjectCache:
         return (str(meta.get("namespace") or ""), str(meta.get("name")))
 
     def apply(self, event_type: str | None, body: Body) -> None:
-        """Take a watch event (ADDED/MODIFIED/DELETED, None for the initial listing); one of a
-        version the cache holds already (the echo of the controller's own write, taken from
-        the API's answer) or an older one changes nothing."""
+        """Take a watch event (ADDED/MODIFIED/DELETED, None for the initial listing)."""
         key = self._key(body)
         with self._lock:
             old = self._objects.get(key)
-            known = old is not None and _version(body) and _version(body) <= _version(old)
-            if known and event_type != "DELETED":
+            if old is not None and _version(body) and _version(body) < _version(old):
                 return
             self._unindex(key, old)
             if event_type == "DELETED":

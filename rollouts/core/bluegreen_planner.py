@@ -281,7 +281,7 @@ def _finish(
         message=message,
         restarted_at=restarted_at,
     )
-    if outcome.changed or created or status.transitioned(rollout.status.raw, doc):
+    if outcome.changed or created:
         requeue.append(IMMEDIATELY)
     if not timed_out and not p.abort and phase is status.Phase.PROGRESSING and not paused:
         requeue.append(float(rollout.spec.progress_deadline_seconds))

@@ -239,8 +239,6 @@ def _finish(view: CanaryView, part: Part, restarted_at: str | None) -> actions.P
     ):
         requeue.append(float(rollout.spec.progress_deadline_seconds))
     doc = _status_document(view, part, counts, conds, phase, message, restarted_at)
-    if status.transitioned(rollout.status.raw, doc):
-        requeue.append(IMMEDIATELY)
     return actions.Plan(
         actions=part.actions,
         status=doc,

@@ -355,30 +355,6 @@ class Document:
         }
 
 
-# What a pass records that the next pass acts on at once (a blue-green post-promotion run
-# starts once the switch is recorded, a new set grows once the preview checkpoint is): the
-# controller does not wait for its own write to come back through the watch.
-_POSITION_KEYS = (
-    "currentPodHash",
-    "stableRS",
-    "currentStepHash",
-    "currentStepIndex",
-    "abort",
-    "promoteFull",
-)
-_BLUE_GREEN_KEYS = ("activeSelector", "scaleUpPreviewCheckPoint")
-
-
-def transitioned(recorded: Mapping[str, Any], document: Mapping[str, Any]) -> bool:
-    """Does `document` move the Rollout's position from what `recorded` holds?"""
-    if any(recorded.get(key) != document.get(key) for key in _POSITION_KEYS):
-        return True
-    held, sent = recorded.get("blueGreen"), document.get("blueGreen")
-    held = held if isinstance(held, Mapping) else {}
-    sent = sent if isinstance(sent, Mapping) else {}
-    return any(held.get(key) != sent.get(key) for key in _BLUE_GREEN_KEYS)
-
-
 def canary_weights(
     strategy: model.CanaryStrategy, p: progress.Progress, weight: int
 ) -> dict[str, Any]:

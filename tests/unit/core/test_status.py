@@ -255,29 +255,3 @@ def test_the_selector_prints_as_a_scale_subresource_does() -> None:
         ],
     }
     assert status.format_selector(selector) == "app=x,tier=web,env in (a,b),!gone"
-
-
-@pytest.mark.parametrize(
-    ("recorded", "document", "expected"),
-    [
-        pytest.param({"stableRS": "a"}, {"stableRS": "b"}, True, id="promoted"),
-        pytest.param({"currentStepIndex": 1}, {"currentStepIndex": 2}, True, id="step"),
-        pytest.param({}, {"abort": None, "promoteFull": None}, False, id="nothing-is-absent"),
-        pytest.param(
-            {"blueGreen": {"activeSelector": "a"}},
-            {"blueGreen": {"activeSelector": "b", "previewSelector": "b"}},
-            True,
-            id="active-switched",
-        ),
-        pytest.param(
-            {"availableReplicas": 1, "pauseConditions": None},
-            {"availableReplicas": 2, "pauseConditions": [{"reason": "CanaryPauseStep"}]},
-            False,
-            id="counts-and-a-pause-wait-for-the-cluster",
-        ),
-    ],
-)
-def test_a_pass_looks_again_at_once_only_when_it_moved_the_position(
-    recorded: dict[str, Any], document: dict[str, Any], expected: bool
-) -> None:
-    assert status.transitioned(recorded, document) is expected
