@@ -282,7 +282,6 @@ def _scope(view: View) -> rollout_analysis.RunScope:
         view.observed,
         view.progress,
         revision=new_rs.revision if new_rs else 0,
-        now=view.now,
         waits_out_any_pause=False,  # the BlueGreenPause comes after the pre-promotion run
     )
 

@@ -58,7 +58,6 @@ def _follow(
         view.observed,
         p,
         revision=new_rs.revision if new_rs else 0,
-        now=view.now,
         # a step run waits out any pause; a background run only an inconclusive one (§3.5)
         waits_out_any_pause=step,
         step_index=p.index if step else None,

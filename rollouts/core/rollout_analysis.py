@@ -18,7 +18,6 @@ Rules:
 from __future__ import annotations
 
 import dataclasses
-import datetime
 
 from rollouts import errors, model
 from rollouts.core import actions, analysis_args, progress
@@ -79,7 +78,6 @@ class RunScope:
     pod_hash: str
     stable_hash: str
     revision: int
-    now: datetime.datetime
     hold: bool  # no new run now (the update is aborted, or paused where a new run must wait)
     inconclusive_paused: bool  # an InconclusiveAnalysisRun pause condition is held
     controller_pause: bool
@@ -92,7 +90,6 @@ def scope_for(
     position: progress.Progress,
     *,
     revision: int,
-    now: datetime.datetime,
     waits_out_any_pause: bool,
     step_index: int | None = None,
 ) -> RunScope:
@@ -106,7 +103,6 @@ def scope_for(
         pod_hash=position.pod_hash,
         stable_hash=position.stable_hash,
         revision=revision,
-        now=now,
         hold=paused or position.abort,
         inconclusive_paused=inconclusive,
         controller_pause=position.controller_pause,
